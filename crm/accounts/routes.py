@@ -1,0 +1,146 @@
+"""Sign up, log in and out, account settings."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from crm.accounts import services
+from crm.accounts.forms import LoginForm, PasswordForm, SettingsForm, SignupForm
+from crm.db import get_session, transaction
+from crm.extensions import limiter, login_manager
+from crm.models import User
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    return get_session().scalar(
+        select(User).where(User.id == int(user_id), User.session_version == int(version))
+    )
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths are followed after login; anything else is dropped."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("20/hour", methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            with transaction(session):
+                user = services.create_user(
+                    session,
+                    email=form.email.data,
+                    password=form.password.data,
+                    name=form.name.data,
+                    artist_name=form.artist_name.data,
+                    timezone=form.timezone.data,
+                )
+        except services.AccountError as exc:
+            form.add_errors({exc.field: [str(exc)]})
+        else:
+            login_user(user)
+            flash("Welcome to Stagedoor! Start by adding or importing your contacts.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute;50/hour", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = get_session()
+        with transaction(session):
+            user = services.authenticate(session, form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            flash(f"Welcome back, {user.name or user.email}.", "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+        form.add_errors({"password": ["Wrong email or password."]})
+    return render_template("accounts/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    user = current_user._get_current_object()
+    form = SettingsForm(
+        data={
+            "name": user.name,
+            "artist_name": user.account.artist_name,
+            "timezone": user.account.timezone,
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            with transaction(session):
+                services.update_settings(
+                    session,
+                    user,
+                    name=form.name.data,
+                    artist_name=form.artist_name.data,
+                    timezone=form.timezone.data,
+                )
+        except services.AccountError as exc:
+            form.add_errors({exc.field: [str(exc)]})
+        else:
+            flash("Settings saved.", "success")
+            return redirect(url_for("accounts.settings"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/settings.html", form=form), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    user = current_user._get_current_object()
+    form = PasswordForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            with transaction(session):
+                services.change_password(
+                    session, user, form.current_password.data, form.new_password.data
+                )
+        except services.AccountError as exc:
+            form.add_errors({exc.field: [str(exc)]})
+        else:
+            # The new session version signs out every other browser; keep this one in.
+            login_user(user)
+            flash("Password changed. Other devices have been logged out.", "success")
+            return redirect(url_for("accounts.settings"))
+    return render_template("accounts/password.html", form=form), 422 if form.errors else 200

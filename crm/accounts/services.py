@@ -1,0 +1,112 @@
+"""Accounts and users: creating them, checking passwords, changing settings."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.db import utcnow
+from crm.models import Account, User
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A sign-up or settings change that cannot be made, with the field it concerns."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@cache
+def timezones() -> list[str]:
+    return sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+def clean_timezone(name: str) -> str:
+    name = (name or "").strip() or "UTC"
+    if name not in timezones() and name != "UTC":
+        raise AccountError("timezone", f"Unknown time zone “{name}”. Pick one like Europe/London.")
+    return name
+
+
+def clean_login_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise AccountError("email", str(exc)) from None
+
+
+def password_problems(password: str, email: str = "") -> list[str]:
+    """Why a password is too weak, if it is; one rule for sign-up, change and the CLI."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if password.isdigit():
+        problems.append("Use more than digits.")
+    if email and password.lower() == email.lower():
+        problems.append("Do not use your email address as your password.")
+    if len(password) > 200:
+        problems.append("Use at most 200 characters.")
+    return problems
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    name: str = "",
+    artist_name: str = "",
+    timezone: str = "UTC",
+) -> User:
+    """A new account with its first user."""
+    email = clean_login_email(email)
+    problems = password_problems(password, email)
+    if problems:
+        raise AccountError("password", " ".join(problems))
+    timezone = clean_timezone(timezone)
+    if find_user(session, email) is not None:
+        raise AccountError("email", "An account with this email already exists. Log in instead?")
+    account = Account(artist_name=artist_name.strip() or name.strip(), timezone=timezone)
+    user = User(account=account, email=email, name=name.strip())
+    user.set_password(password)
+    session.add_all([account, user])
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = find_user(session, email)
+    if user is None or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise AccountError("current_password", "That is not your current password.")
+    problems = password_problems(new, user.email)
+    if problems:
+        raise AccountError("new_password", " ".join(problems))
+    user.set_password(new)  # also ends every other session of this user
+    session.flush()
+
+
+def update_settings(
+    session: Session, user: User, *, name: str, artist_name: str, timezone: str
+) -> None:
+    user.name = name.strip()
+    user.account.artist_name = artist_name.strip()
+    user.account.timezone = clean_timezone(timezone)
+    session.flush()

@@ -1,0 +1,284 @@
+"""The rules for a contact's fields, in one place: the web form, the JSON API and the CSV
+import all clean their input through `clean_contact`, so a value is valid everywhere or
+nowhere."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+from crm.models.contacts import ROLE_LABELS, Role
+from crm.text import fold
+
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "role",
+    "company",
+    "title",
+    "city",
+    "country",
+    "genres",
+    "tags",
+    "website",
+    "instagram",
+    "twitter",
+    "tiktok",
+    "linkedin",
+    "notes",
+    "do_not_contact",
+)
+TEXT_LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "company": 200,
+    "title": 120,
+    "city": 120,
+    "country": 120,
+    "notes": 20_000,
+}
+SOCIAL_HOSTS = {
+    "instagram": ("instagram.com",),
+    "twitter": ("twitter.com", "x.com"),
+    "tiktok": ("tiktok.com",),
+}
+MAX_LIST_ITEMS = 30
+MAX_LIST_ITEM_LENGTH = 60
+
+_ROLE_BY_WORD = {fold(label): role for role, label in ROLE_LABELS.items()}
+_ROLE_BY_WORD.update({role.value: role for role in Role})
+_ROLE_BY_WORD.update(
+    {
+        "a&r": Role.AR,
+        "a & r": Role.AR,
+        "a and r": Role.AR,
+        "label exec": Role.LABEL_EXEC,
+        "booking": Role.BOOKING_AGENT,
+        "agent": Role.BOOKING_AGENT,
+        "curator": Role.CURATOR,
+        "journalist": Role.PRESS,
+        "pr": Role.PUBLICIST,
+    }
+)
+_COUNTRY_ALIASES = {
+    "uk": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "usa": "US",
+    "u.s.": "US",
+    "u.s.a.": "US",
+    "america": "US",
+    "uae": "AE",
+}
+_TRUE_WORDS = {"true", "yes", "y", "1", "on", "x"}
+_FALSE_WORDS = {"false", "no", "n", "0", "off", ""}
+_HANDLE = re.compile(r"^@?([A-Za-z0-9_.]{1,64})$")
+
+
+class FieldError(ValueError):
+    """A value that cannot be stored, with a message meant for the user."""
+
+
+@dataclass
+class CleanContact:
+    values: dict[str, object] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def clean_email(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        # Syntax only: a contact's mail server is not looked up on every save or import row.
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise FieldError(str(exc)) from None
+
+
+def email_key(email: str | None) -> str | None:
+    return email.lower() if email else None
+
+
+def country_code(country: str) -> str | None:
+    """ISO 3166 alpha-2 code for a country name or code, when it is a known one."""
+    word = country.strip()
+    if not word:
+        return None
+    alias = _COUNTRY_ALIASES.get(word.lower())
+    if alias:
+        return alias
+    try:
+        return pycountry.countries.lookup(word).alpha_2
+    except LookupError:
+        return None
+
+
+def clean_country(value: str) -> str:
+    """Known countries get one spelling ("gb", "UK" -> "United Kingdom"), so filters work."""
+    value = " ".join(value.split())
+    code = country_code(value)
+    if code is None:
+        return value
+    country = pycountry.countries.get(alpha_2=code)
+    return getattr(country, "common_name", None) or country.name
+
+
+def clean_phone(value: str, country: str = "") -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    region = country_code(country) if country else None
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        if region is None and not value.startswith("+"):
+            raise FieldError(
+                "Add the country code (like +44 20 7946 0958), or set the contact's country."
+            ) from None
+        raise FieldError("This is not a phone number.") from None
+    if not phonenumbers.is_possible_number(number):
+        raise FieldError("This phone number has the wrong number of digits.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def clean_url(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or "." not in host or " " in value:
+        raise FieldError("Enter a web address like https://example.com.")
+    if len(value) > 300:
+        raise FieldError("Web addresses are limited to 300 characters.")
+    return value
+
+
+def clean_social(network: str, value: str) -> str:
+    """A handle (`@name`) or a profile URL on that network."""
+    value = value.strip()
+    if not value:
+        return ""
+    handle = _HANDLE.match(value)
+    if handle and network in SOCIAL_HOSTS:
+        return "@" + handle.group(1)
+    url = clean_url(value)
+    if network in SOCIAL_HOSTS:
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        if host not in SOCIAL_HOSTS[network]:
+            raise FieldError(f"Enter a handle like @name or a {SOCIAL_HOSTS[network][0]} link.")
+    return url
+
+
+def clean_role(value: str) -> Role | None:
+    word = fold(value)
+    if not word:
+        return None
+    role = _ROLE_BY_WORD.get(word) or _ROLE_BY_WORD.get(word.replace("_", " "))
+    if role is None:
+        choices = ", ".join(ROLE_LABELS.values())
+        raise FieldError(f"Unknown role “{value.strip()}”. Choose one of: {choices}.")
+    return role
+
+
+def clean_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value or "").strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise FieldError("Use true or false (yes/no also work).")
+
+
+def clean_list(value: object) -> list[str]:
+    """Genres or tags: a list, or text joined with `;` (commas work too)."""
+    items = value if isinstance(value, list | tuple) else re.split(r"[;,\n]", str(value or ""))
+    seen: dict[str, str] = {}
+    for item in items:
+        name = " ".join(str(item).split())
+        if not name:
+            continue
+        if len(name) > MAX_LIST_ITEM_LENGTH:
+            raise FieldError(f"“{name[:20]}…” is longer than {MAX_LIST_ITEM_LENGTH} characters.")
+        seen.setdefault(fold(name), name)
+    if len(seen) > MAX_LIST_ITEMS:
+        raise FieldError(f"At most {MAX_LIST_ITEMS} entries.")
+    return list(seen.values())
+
+
+def clean_text(name: str, value: object) -> str:
+    text = str(value or "").strip()
+    if name != "notes":
+        text = " ".join(text.split())
+    limit = TEXT_LIMITS.get(name)
+    if limit and len(text) > limit:
+        raise FieldError(f"At most {limit} characters ({len(text)} given).")
+    return text
+
+
+def clean_contact(raw: Mapping[str, object], *, partial: bool = False) -> CleanContact:
+    """Validate raw input (strings, or lists and booleans from JSON) into storable values.
+
+    With `partial`, only the fields present are cleaned (an API PATCH or an import row
+    merging into an existing contact); otherwise missing fields count as empty.
+    """
+    result = CleanContact()
+    names = [n for n in CONTACT_FIELDS if n in raw] if partial else list(CONTACT_FIELDS)
+
+    def run(name: str, func, *args) -> None:
+        try:
+            result.values[name] = func(*args)
+        except FieldError as exc:
+            result.errors.setdefault(name, []).append(str(exc))
+
+    def get(name: str) -> object:
+        value = raw.get(name)
+        return "" if value is None else value
+
+    for name in names:
+        value = get(name)
+        if name == "email":
+            run(name, clean_email, str(value))
+        elif name == "phone":
+            country = str(raw.get("country") or "")
+            run(name, clean_phone, str(value), country)
+        elif name == "role":
+            run(name, clean_role, str(value))
+        elif name == "country":
+            run(name, lambda v: clean_country(clean_text("country", v)), value)
+        elif name in ("genres", "tags"):
+            run(name, clean_list, value)
+        elif name == "website" or name == "linkedin":
+            run(name, clean_url, str(value))
+        elif name in SOCIAL_HOSTS:
+            run(name, clean_social, name, str(value))
+        elif name == "do_not_contact":
+            run(name, clean_bool, value)
+        else:
+            run(name, clean_text, name, value)
+
+    if not partial:
+        has_name = result.values.get("first_name") or result.values.get("last_name")
+        if not has_name and not result.values.get("email") and "email" not in result.errors:
+            result.errors.setdefault("first_name", []).append(
+                "A contact needs a name or an email address."
+            )
+    return result

@@ -1,0 +1,188 @@
+"""Pages of the contact book. Thin: parse the request, call crm.contacts.services, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+from werkzeug.datastructures import MultiDict
+
+from crm.accounts.current import current_account
+from crm.contacts import services
+from crm.contacts.forms import CompanyForm, ContactForm
+from crm.db import get_session, transaction
+from crm.models import Company, Contact, Role
+from crm.pagination import clamp
+from crm.scope import NotFound, get_owned, owned
+from crm.text import fold, like_pattern
+
+bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+companies_bp = Blueprint("companies", __name__, url_prefix="/companies")
+
+
+@bp.before_request
+@companies_bp.before_request
+@login_required
+def _require_login() -> None:
+    """Every page of the contact book is private."""
+
+
+def _owned_or_404(model, object_id: int):
+    try:
+        return get_owned(get_session(), current_account(), model, object_id)
+    except NotFound:
+        abort(404)
+
+
+def filters_from(args: MultiDict) -> services.ContactFilters:
+    role = args.get("role", "")
+    company_id = args.get("company_id", "")
+    sort = args.get("sort", "name")
+    return services.ContactFilters(
+        q=args.get("q", "").strip()[:200],
+        role=Role(role) if role in Role._value2member_map_ else None,
+        tag=args.get("tag", "").strip(),
+        genre=args.get("genre", "").strip(),
+        country=args.get("country", "").strip(),
+        company_id=int(company_id) if company_id.isdigit() else None,
+        never_contacted=args.get("never_contacted") in ("1", "on", "true"),
+        sort=sort if sort in services.SORTS else "name",
+    )
+
+
+@bp.get("/")
+def index():
+    session, account = get_session(), current_account()
+    filters = filters_from(request.args)
+    page, per_page = clamp(request.args.get("page", 1), request.args.get("per_page", 50))
+    results = services.search_contacts(session, account, filters, page, per_page)
+    return render_template(
+        "contacts/index.html",
+        page=results,
+        filters=filters,
+        choices=services.filter_choices(session, account),
+        roles=list(Role),
+        sorts=services.SORTS,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = ContactForm()
+    if form.validate_on_submit():
+        session, account = get_session(), current_account()
+        try:
+            with transaction(session):
+                contact = services.create_contact(session, account, form.cleaned)
+        except services.DuplicateEmail as exc:
+            form.add_errors({"email": [str(exc)]})
+            return render_template("contacts/form.html", form=form, duplicate=exc.existing), 422
+        flash(f"Added {contact.display_name}.", "success")
+        return redirect(url_for("contacts.show", contact_id=contact.id))
+    status = 422 if form.errors else 200
+    return render_template("contacts/form.html", form=form, contact=None), status
+
+
+@bp.get("/<int:contact_id>")
+def show(contact_id: int):
+    contact = _owned_or_404(Contact, contact_id)
+    return render_template("contacts/show.html", contact=contact)
+
+
+@bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+def edit(contact_id: int):
+    contact = _owned_or_404(Contact, contact_id)
+    values = ContactForm.data_from(services.contact_values(contact))
+    form = ContactForm(data=values if request.method == "GET" else None)
+    if form.validate_on_submit():
+        session, account = get_session(), current_account()
+        try:
+            with transaction(session):
+                services.update_contact(session, account, contact, form.cleaned)
+        except services.DuplicateEmail as exc:
+            form.add_errors({"email": [str(exc)]})
+            return render_template(
+                "contacts/form.html", form=form, contact=contact, duplicate=exc.existing
+            ), 422
+        flash(f"Saved {contact.display_name}.", "success")
+        return redirect(url_for("contacts.show", contact_id=contact.id))
+    status = 422 if form.errors else 200
+    return render_template("contacts/form.html", form=form, contact=contact), status
+
+
+@bp.post("/<int:contact_id>/delete")
+def delete(contact_id: int):
+    contact = _owned_or_404(Contact, contact_id)
+    name = contact.display_name
+    session = get_session()
+    with transaction(session):
+        services.delete_contact(session, current_account(), contact)
+    flash(f"Deleted {name}.", "success")
+    return redirect(url_for("contacts.index"))
+
+
+# --- companies ------------------------------------------------------------------------
+
+
+@companies_bp.get("/")
+def companies_index():
+    q = request.args.get("q", "").strip()[:200]
+    page, per_page = clamp(request.args.get("page", 1), request.args.get("per_page", 50))
+    results = services.list_companies(get_session(), current_account(), q, page, per_page)
+    return render_template("companies/index.html", page=results, q=q)
+
+
+@companies_bp.get("/suggest")
+def suggest():
+    """Company names starting with what was typed, for the contact form's autocomplete."""
+    q = fold(request.args.get("q", ""))[:100]
+    stmt = owned(Company, current_account()).order_by(Company.key).limit(10)
+    if q:
+        stmt = stmt.where(Company.key.like(like_pattern(q)[1:], escape="\\"))
+    names = get_session().scalars(stmt.with_only_columns(Company.name)).all()
+    return jsonify(names)
+
+
+@companies_bp.get("/<int:company_id>")
+def company(company_id: int):
+    company = _owned_or_404(Company, company_id)
+    people = (
+        get_session()
+        .scalars(
+            owned(Contact, current_account())
+            .where(Contact.company_id == company.id)
+            .order_by(Contact.sort_name)
+        )
+        .all()
+    )
+    return render_template("companies/show.html", company=company, people=people)
+
+
+@companies_bp.route("/<int:company_id>/edit", methods=["GET", "POST"])
+def edit_company(company_id: int):
+    company = _owned_or_404(Company, company_id)
+    form = CompanyForm(obj=company if request.method == "GET" else None)
+    if request.method == "GET":
+        form.kind.data = company.kind.value if company.kind else ""
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            with transaction(session):
+                services.update_company(session, current_account(), company, **form.cleaned)
+        except services.DuplicateCompany as exc:
+            form.add_errors({"name": [str(exc)]})
+        else:
+            flash(f"Saved {company.name}.", "success")
+            return redirect(url_for("companies.company", company_id=company.id))
+    status = 422 if form.errors else 200
+    return render_template("companies/form.html", form=form, company=company), status
+
+
+@companies_bp.post("/<int:company_id>/delete")
+def delete_company(company_id: int):
+    company = _owned_or_404(Company, company_id)
+    name = company.name
+    session = get_session()
+    with transaction(session):
+        services.delete_company(session, current_account(), company)
+    flash(f"Deleted {name}. Its people are still in your contacts.", "success")
+    return redirect(url_for("companies.companies_index"))

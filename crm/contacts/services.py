@@ -1,0 +1,327 @@
+"""The contact book's business logic: create, update, search and delete contacts and their
+companies. Plain functions of (session, account, ...); the caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.contacts.fields import email_key
+from crm.db import utcnow
+from crm.models import Account, Company, CompanyKind, Contact, Role, Tag, TagKind, contact_tags
+from crm.pagination import Page, paginate
+from crm.scope import owned
+from crm.text import fold, like_pattern
+
+# The fields a cleaned contact carries that map straight onto columns.
+PLAIN_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "role",
+    "title",
+    "city",
+    "country",
+    "website",
+    "instagram",
+    "twitter",
+    "tiktok",
+    "linkedin",
+    "notes",
+    "do_not_contact",
+)
+SORTS = {
+    "name": "Name",
+    "company": "Company",
+    "updated": "Last updated",
+}
+
+
+class DuplicateEmail(ValueError):
+    """Another contact of the account already has this email address."""
+
+    def __init__(self, existing: Contact):
+        super().__init__(f"{existing.display_name} already has this email address.")
+        self.existing = existing
+
+
+@dataclass
+class ContactFilters:
+    q: str = ""
+    role: Role | None = None
+    tag: str = ""
+    genre: str = ""
+    country: str = ""
+    company_id: int | None = None
+    never_contacted: bool = False
+    sort: str = "name"
+
+    def active(self) -> dict[str, object]:
+        """The filters that narrow the list (for links that keep them, and for export)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "sort" and getattr(self, f.name) not in (None, "", False)
+        }
+
+
+def contact_query(account: Account, filters: ContactFilters) -> Select[tuple[Contact]]:
+    stmt = owned(Contact, account)
+    for word in fold(filters.q).split():
+        stmt = stmt.where(Contact.search_text.like(like_pattern(word), escape="\\"))
+    if filters.role:
+        stmt = stmt.where(Contact.role == filters.role)
+    if filters.country:
+        stmt = stmt.where(Contact.country == filters.country)
+    if filters.company_id:
+        stmt = stmt.where(Contact.company_id == filters.company_id)
+    if filters.never_contacted:
+        stmt = stmt.where(Contact.last_contacted_at.is_(None))
+    for kind, name in ((TagKind.TAG, filters.tag), (TagKind.GENRE, filters.genre)):
+        if name:
+            tagged = (
+                select(contact_tags.c.contact_id)
+                .join(Tag, Tag.id == contact_tags.c.tag_id)
+                .where(Tag.account_id == account.id, Tag.kind == kind, Tag.key == fold(name))
+            )
+            stmt = stmt.where(Contact.id.in_(tagged))
+    if filters.sort == "company":
+        stmt = stmt.outerjoin(Company, Company.id == Contact.company_id).order_by(
+            Company.key.is_(None), Company.key, Contact.sort_name, Contact.id
+        )
+    elif filters.sort == "updated":
+        stmt = stmt.order_by(Contact.updated_at.desc(), Contact.id.desc())
+    else:
+        stmt = stmt.order_by(Contact.sort_name, Contact.id)
+    return stmt
+
+
+def search_contacts(
+    session: Session, account: Account, filters: ContactFilters, page: int = 1, per_page: int = 50
+) -> Page[Contact]:
+    stmt = contact_query(account, filters).options(
+        selectinload(Contact.company), selectinload(Contact.labels)
+    )
+    return paginate(session, stmt, page, per_page)
+
+
+def filter_choices(session: Session, account: Account) -> dict[str, list[str]]:
+    """The values the list can be filtered by: the account's tags, genres and countries."""
+    tags = session.execute(
+        select(Tag.kind, Tag.name).where(Tag.account_id == account.id).order_by(Tag.key)
+    ).all()
+    countries = session.scalars(
+        select(Contact.country)
+        .where(Contact.account_id == account.id, Contact.country != "")
+        .group_by(Contact.country)
+        .order_by(Contact.country)
+    ).all()
+    return {
+        "tags": [name for kind, name in tags if kind == TagKind.TAG],
+        "genres": [name for kind, name in tags if kind == TagKind.GENRE],
+        "countries": list(countries),
+    }
+
+
+def find_by_email(
+    session: Session, account: Account, email: str | None, exclude_id: int | None = None
+) -> Contact | None:
+    if not email:
+        return None
+    stmt = owned(Contact, account).where(Contact.email_key == email_key(email))
+    if exclude_id is not None:
+        stmt = stmt.where(Contact.id != exclude_id)
+    return session.scalar(stmt)
+
+
+def company_named(session: Session, account: Account, name: str) -> Company | None:
+    """The account's company of that name (case- and accent-insensitive), created if new."""
+    name = " ".join(name.split())
+    if not name:
+        return None
+    company = session.scalar(owned(Company, account).where(Company.key == fold(name)))
+    if company is None:
+        company = Company(account_id=account.id, name=name, key=fold(name))
+        session.add(company)
+        session.flush()
+    return company
+
+
+def tags_named(session: Session, account: Account, kind: TagKind, names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    wanted = {fold(n): n for n in names}
+    found = {
+        t.key: t
+        for t in session.scalars(
+            select(Tag).where(
+                Tag.account_id == account.id, Tag.kind == kind, Tag.key.in_(list(wanted))
+            )
+        )
+    }
+    for key, name in wanted.items():
+        if key not in found:
+            found[key] = Tag(account_id=account.id, kind=kind, name=name, key=key)
+            session.add(found[key])
+    return [found[key] for key in wanted]
+
+
+def refresh_derived(contact: Contact) -> None:
+    """Recompute what the list sorts and searches on from the contact's own fields."""
+    name = " ".join(p for p in (contact.last_name, contact.first_name) if p)
+    contact.sort_name = fold(name or contact.email or "")[:220]
+    company = contact.company.name if contact.company else ""
+    contact.search_text = fold(
+        " ".join(
+            (contact.first_name, contact.last_name, contact.email or "", company, contact.notes)
+        )
+    )
+
+
+def apply_values(session: Session, account: Account, contact: Contact, values: dict) -> None:
+    """Write cleaned values (see crm.contacts.fields.clean_contact) onto a contact."""
+    with session.no_autoflush:
+        _apply_values(session, account, contact, values)
+
+
+def _apply_values(session: Session, account: Account, contact: Contact, values: dict) -> None:
+    if "email" in values:
+        duplicate = find_by_email(session, account, values["email"], exclude_id=contact.id)
+        if duplicate is not None:
+            raise DuplicateEmail(duplicate)
+    for name in PLAIN_FIELDS:
+        if name in values:
+            setattr(contact, name, values[name])
+    if "email" in values:
+        contact.email_key = email_key(values["email"])
+    if "company" in values:
+        contact.company = company_named(session, account, values["company"])
+    for kind, name in ((TagKind.GENRE, "genres"), (TagKind.TAG, "tags")):
+        if name in values:
+            before = {t.id for t in contact.labels if t.kind == kind and t.id is not None}
+            others = [t for t in contact.labels if t.kind != kind]
+            contact.labels = others + tags_named(session, account, kind, values[name])
+            dropped = before - {t.id for t in contact.labels}
+            if dropped:
+                prune_tags(session, account, dropped)
+    refresh_derived(contact)
+    contact.updated_at = utcnow()
+
+
+def create_contact(session: Session, account: Account, values: dict) -> Contact:
+    contact = Contact(account_id=account.id, labels=[])
+    session.add(contact)
+    apply_values(session, account, contact, values)
+    session.flush()
+    return contact
+
+
+def update_contact(session: Session, account: Account, contact: Contact, values: dict) -> Contact:
+    apply_values(session, account, contact, values)
+    session.flush()
+    return contact
+
+
+def delete_contact(session: Session, account: Account, contact: Contact) -> None:
+    tag_ids = {t.id for t in contact.labels}
+    session.delete(contact)
+    prune_tags(session, account, tag_ids)
+
+
+def contact_values(contact: Contact) -> dict[str, object]:
+    """A contact as the clean values it was made from (for forms, export and the API)."""
+    values: dict[str, object] = {name: getattr(contact, name) for name in PLAIN_FIELDS}
+    values["email"] = contact.email or ""
+    values["role"] = contact.role.value if contact.role else ""
+    values["company"] = contact.company.name if contact.company else ""
+    values["genres"] = contact.genres
+    values["tags"] = contact.tags
+    return values
+
+
+# --- companies ------------------------------------------------------------------------
+
+
+def list_companies(
+    session: Session, account: Account, q: str = "", page: int = 1, per_page: int = 50
+) -> Page[tuple[Company, int]]:
+    """Companies with how many contacts each has, by name."""
+    people = (
+        select(Contact.company_id, func.count().label("people"))
+        .where(Contact.account_id == account.id, Contact.company_id.is_not(None))
+        .group_by(Contact.company_id)
+        .subquery()
+    )
+    stmt = (
+        select(Company, func.coalesce(people.c.people, 0))
+        .outerjoin(people, people.c.company_id == Company.id)
+        .where(Company.account_id == account.id)
+        .order_by(Company.key)
+    )
+    for word in fold(q).split():
+        stmt = stmt.where(Company.key.like(like_pattern(word), escape="\\"))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=[tuple(r) for r in rows], total=total, page=page, per_page=per_page)
+
+
+class DuplicateCompany(ValueError):
+    def __init__(self, existing: Company):
+        super().__init__(f"There is already a company called {existing.name}.")
+        self.existing = existing
+
+
+def update_company(
+    session: Session,
+    account: Account,
+    company: Company,
+    *,
+    name: str,
+    kind: CompanyKind | None,
+    website: str,
+    city: str,
+    country: str,
+    notes: str,
+) -> Company:
+    key = fold(name)
+    clash = session.scalar(
+        owned(Company, account).where(Company.key == key, Company.id != company.id)
+    )
+    if clash is not None:
+        raise DuplicateCompany(clash)
+    renamed = company.name != name
+    company.name, company.key, company.kind = name, key, kind
+    company.website, company.city, company.country, company.notes = website, city, country, notes
+    session.flush()
+    if renamed:
+        for contact in session.scalars(
+            owned(Contact, account).where(Contact.company_id == company.id)
+        ):
+            refresh_derived(contact)
+    return company
+
+
+def delete_company(session: Session, account: Account, company: Company) -> None:
+    """Delete a company; its people stay, without a company."""
+    members = list(session.scalars(owned(Contact, account).where(Contact.company_id == company.id)))
+    for contact in members:
+        contact.company = None
+        refresh_derived(contact)
+    session.delete(company)
+    session.flush()
+
+
+def prune_tags(session: Session, account: Account, tag_ids: set[int]) -> None:
+    """Drop those tags that no contact carries any more, so filter menus list live values."""
+    if not tag_ids:
+        return
+    session.flush()
+    still_used = select(contact_tags.c.tag_id).where(contact_tags.c.tag_id.in_(tag_ids))
+    session.execute(
+        delete(Tag).where(
+            Tag.account_id == account.id, Tag.id.in_(tag_ids), Tag.id.not_in(still_used)
+        )
+    )

@@ -1,0 +1,179 @@
+"""The database: engine, one session per request (or CLI command), the declarative Base,
+and the `flask --app crm db ...` commands that apply Alembic migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import click
+from flask import Flask, current_app, g
+from flask.cli import AppGroup
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTC(TypeDecorator):
+    """Timestamps are stored in UTC; SQLite forgets the zone, so it is put back on load."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given for a UTC column")
+            value = value.astimezone(dt.UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+created_at = Annotated[dt.datetime, mapped_column(UTC, default=utcnow, nullable=False)]
+updated_at = Annotated[
+    dt.datetime, mapped_column(UTC, default=utcnow, onupdate=utcnow, nullable=False)
+]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with SQLite tuned for a web app: WAL, a busy timeout, foreign keys on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 15})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        # pysqlite's own transaction handling is left on; these are per-connection settings.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["crm.db"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+    app.cli.add_command(db_cli)
+
+
+def get_engine() -> Engine:
+    return current_app.extensions["crm.db"].kw["bind"]
+
+
+def get_session() -> Session:
+    """The session of the current request or CLI command, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["crm.db"]()
+    return g.db_session
+
+
+def _close_session(exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        # Anything not committed by the view is rolled back: a failed request writes nothing.
+        session.rollback()
+        session.close()
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """The unit of work of a view, command or job: commit on success, roll back on error."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+def alembic_config(url: str):
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    make_engine(url).dispose()  # creates the SQLite file's folder when needed
+    command.upgrade(alembic_config(url), revision)
+
+
+db_cli = AppGroup("db", help="Database schema (Alembic migrations in migrations/).")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade_command(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo("Database is up to date.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def downgrade_command(revision: str) -> None:
+    """Step the schema back to REVISION (e.g. -1 or base)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_cli.command("current")
+def current_command() -> None:
+    """Show the revision the database is at."""
+    from alembic import command
+
+    command.current(alembic_config(current_app.config["DATABASE_URL"]))
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def revision_command(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    command.revision(
+        alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True
+    )

@@ -1,0 +1,22 @@
+"""Jinja filters: dates shown in the account's own time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_login import current_user
+
+
+def localtime(value: dt.datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    if value is None:
+        return ""
+    zone = "UTC"
+    if current_user and current_user.is_authenticated:
+        zone = current_user.account.timezone
+    return value.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(localtime, "localtime")

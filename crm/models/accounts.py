@@ -1,0 +1,57 @@
+"""Accounts own the data; users log in and belong to one account."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from crm.db import UTC, Base, created_at, intpk
+
+
+class Account(Base):
+    """The workspace that owns contacts, releases, templates and pitches.
+
+    Kept apart from `User` so a manager and an artist can later share one account.
+    """
+
+    __tablename__ = "accounts"
+
+    id: Mapped[intpk]
+    artist_name: Mapped[str] = mapped_column(String(120), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[created_at]
+
+    users: Mapped[list[User]] = relationship(back_populates="account")
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of the session id: bumping it logs the user out everywhere (password change).
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[created_at]
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+
+    account: Mapped[Account] = relationship(back_populates="users")
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default is scrypt, a memory-hard algorithm current guidance accepts.
+        self.password_hash = generate_password_hash(password)
+        self.session_version = (self.session_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"

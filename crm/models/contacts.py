@@ -1,0 +1,194 @@
+"""The contact book: people in the industry, the companies they work for, and their tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.db import UTC, Base, created_at, intpk, updated_at
+
+
+def _str_enum(cls: type[enum.StrEnum], length: int = 20) -> Enum:
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Role(enum.StrEnum):
+    AR = "ar"
+    MANAGER = "manager"
+    BOOKING_AGENT = "booking_agent"
+    LABEL_EXEC = "label_exec"
+    PUBLICIST = "publicist"
+    CURATOR = "curator"
+    PRESS = "press"
+    PRODUCER = "producer"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.AR: "A&R",
+    Role.MANAGER: "Manager",
+    Role.BOOKING_AGENT: "Booking Agent",
+    Role.LABEL_EXEC: "Label Executive",
+    Role.PUBLICIST: "Publicist",
+    Role.CURATOR: "Playlist Curator",
+    Role.PRESS: "Press",
+    Role.PRODUCER: "Producer",
+    Role.OTHER: "Other",
+}
+
+
+class CompanyKind(enum.StrEnum):
+    LABEL = "label"
+    MANAGEMENT = "management"
+    AGENCY = "agency"
+    PUBLISHER = "publisher"
+    PR = "pr"
+    MEDIA = "media"
+    PLAYLIST = "playlist"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return COMPANY_KIND_LABELS[self]
+
+
+COMPANY_KIND_LABELS = {
+    CompanyKind.LABEL: "Record label",
+    CompanyKind.MANAGEMENT: "Management firm",
+    CompanyKind.AGENCY: "Booking agency",
+    CompanyKind.PUBLISHER: "Publisher",
+    CompanyKind.PR: "PR agency",
+    CompanyKind.MEDIA: "Press / media outlet",
+    CompanyKind.PLAYLIST: "Playlist / radio",
+    CompanyKind.OTHER: "Other",
+}
+
+
+class TagKind(enum.StrEnum):
+    TAG = "tag"
+    GENRE = "genre"
+
+
+class Company(Base):
+    """A label, agency, management firm or outlet; a contact's employer."""
+
+    __tablename__ = "companies"
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    # Case- and accent-folded name: "Sub Pop" and "sub pop" are one company.
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[CompanyKind | None] = mapped_column(_str_enum(CompanyKind))
+    website: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str] = mapped_column(String(120), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    contacts: Mapped[list[Contact]] = relationship(back_populates="company")
+
+
+class Tag(Base):
+    """A tag or a genre of the account, shared by the contacts that carry it."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("account_id", "kind", "key"),)
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[TagKind] = mapped_column(_str_enum(TagKind, 10))
+    name: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(60))
+
+
+contact_tags = Table(
+    "contact_tags",
+    Base.metadata,
+    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_contact_tags_tag_id_contact_id", "tag_id", "contact_id"),
+)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("account_id", "email_key"),
+        Index("ix_contacts_account_id_sort_name", "account_id", "sort_name"),
+        Index("ix_contacts_account_id_updated_at", "account_id", "updated_at"),
+        Index("ix_contacts_account_id_role", "account_id", "role"),
+        Index("ix_contacts_account_id_country", "account_id", "country"),
+        Index("ix_contacts_company_id", "company_id"),
+    )
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Lower-cased email: duplicates are found case-insensitively, per account.
+    email_key: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    role: Mapped[Role | None] = mapped_column(_str_enum(Role))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str] = mapped_column(String(120), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    instagram: Mapped[str] = mapped_column(String(300), default="")
+    twitter: Mapped[str] = mapped_column(String(300), default="")
+    tiktok: Mapped[str] = mapped_column(String(300), default="")
+    linkedin: Mapped[str] = mapped_column(String(300), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Derived columns kept by crm.contacts.services: what the list sorts and searches on.
+    sort_name: Mapped[str] = mapped_column(String(220), default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    last_contacted_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    company: Mapped[Company | None] = relationship(back_populates="contacts")
+    labels: Mapped[list[Tag]] = relationship(secondary=contact_tags, order_by=Tag.name)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email or f"Contact #{self.id}"
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.name for t in self.labels if t.kind == TagKind.TAG]
+
+    @property
+    def genres(self) -> list[str]:
+        return [t.name for t in self.labels if t.kind == TagKind.GENRE]

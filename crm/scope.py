@@ -1,0 +1,27 @@
+"""Every query for user data goes through here, so forgetting the account is hard."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from crm.models import Account
+
+T = TypeVar("T")
+
+
+class NotFound(LookupError):
+    """The object does not exist in this account (whether or not it exists in another)."""
+
+
+def owned(model: type[T], account: Account) -> Select[tuple[T]]:
+    return select(model).where(model.account_id == account.id)
+
+
+def get_owned(session: Session, account: Account, model: type[T], object_id: int) -> T:
+    obj = session.scalar(owned(model, account).where(model.id == object_id))
+    if obj is None:
+        raise NotFound(f"{model.__name__} {object_id} not found")
+    return obj

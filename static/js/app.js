@@ -1,0 +1,44 @@
+// Progressive enhancements: every page works without this script.
+(function () {
+  "use strict";
+
+  // Ask before destructive forms (data-confirm="...") are sent.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+
+  // Company autocomplete: fill the <datalist> from the account's companies as one types.
+  var list = document.getElementById("company-names");
+  var input = document.querySelector("input[list='company-names']");
+  if (list && input) {
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var url = list.getAttribute("data-suggest-url") + "?q=" + encodeURIComponent(input.value);
+        fetch(url, { headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : []; })
+          .then(function (names) {
+            list.replaceChildren.apply(list, names.map(function (name) {
+              var option = document.createElement("option");
+              option.value = name;
+              return option;
+            }));
+          })
+          .catch(function () {});
+      }, 150);
+    });
+  }
+
+  // Sign-up: preselect the browser's time zone when the user has not chosen one.
+  var zone = document.querySelector("select[name='timezone'][data-detect]");
+  if (zone && zone.value === "UTC" && window.Intl) {
+    var detected = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (detected && zone.querySelector("option[value='" + detected + "']")) {
+      zone.value = detected;
+    }
+  }
+})();

@@ -1,0 +1,165 @@
+"""Fixtures for every test: a fresh database per test (SQLite always, PostgreSQL too when
+TEST_DATABASE_URL is set), the app built from a TestConfig, clients, and factories."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from config import TestConfig
+from crm import create_app
+from crm.accounts.services import create_user
+from crm.contacts.fields import clean_contact
+from crm.contacts.services import create_contact
+from crm.db import Base, upgrade
+
+PASSWORD = "correct horse battery"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+# --- databases ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    """A database migrated once; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "crm.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    assert POSTGRES_URL
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "crm.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_migrated")
+    _truncate_postgres(url)
+    return url
+
+
+# --- the app --------------------------------------------------------------------------
+
+
+class Client(FlaskClient):
+    """A browser-like test client: `submit` sends a form with its CSRF token, as a page would."""
+
+    _csrf: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._csrf is None:
+            page = self.get("/account/login").get_data(as_text=True)
+            if "csrf_token" not in page:  # logged in: the login page redirects
+                page = self.get("/account/settings").get_data(as_text=True)
+            self._csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        return self._csrf
+
+    def submit(self, url: str, data: dict | None = None, **kwargs):
+        return self.post(url, data={"csrf_token": self.csrf_token(), **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(TestConfig(database_url))
+    app.test_client_class = Client
+    yield app
+    app.extensions["crm.db"].kw["bind"].dispose()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app) -> Iterator:
+    """A session of the test's own, outside any app context: pushing one here would make
+    every request of the test share it (and its `g`), which real requests never do."""
+    session = app.extensions["crm.db"]()
+    yield session
+    session.rollback()
+    session.close()
+
+
+# --- factories ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(session):
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, **kwargs):
+        kwargs.setdefault("password", PASSWORD)
+        kwargs.setdefault("name", "Test Artist")
+        user = create_user(session, email=email or f"user{next(counter)}@example.com", **kwargs)
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_contact(session):
+    def make(account, **raw):
+        cleaned = clean_contact(raw)
+        assert cleaned.ok, cleaned.errors
+        contact = create_contact(session, account, cleaned.values)
+        session.commit()
+        return contact
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("artist@example.com", artist_name="The Night Owls", timezone="Europe/London")
+
+
+@pytest.fixture
+def logged_in(app, user) -> Client:
+    """A client logged in as `user`."""
+    client = app.test_client()
+    response = client.submit("/account/login", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    client._csrf = None  # the session changed at login; fetch a fresh token
+    return client
+
+
+def log_in(app, user) -> Client:
+    client = app.test_client()
+    client.submit("/account/login", {"email": user.email, "password": PASSWORD})
+    client._csrf = None
+    return client
