@@ -78,6 +78,7 @@ class TestConfig(Config):
     """What the test suite runs with: its own database, no rate limits unless a test asks."""
 
     TESTING = True
+    __test__ = False  # not a pytest test class, despite the name
 
     def __init__(self, database_url: str, **overrides):
         super().__init__(environ={"SECRET_KEY": "test-secret", "DATABASE_URL": database_url})

@@ -1,12 +1,13 @@
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from crm.accounts.services import MIN_PASSWORD_LENGTH, timezones
 from crm.forms import BaseForm
 
 
-def _timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in ["UTC", *timezones()]]
+def _timezone_choices() -> list[SelectChoice]:
+    return [SelectChoice(name, name.replace("_", " ")) for name in ["UTC", *timezones()]]
 
 
 class SignupForm(BaseForm):

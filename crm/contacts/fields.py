@@ -142,6 +142,8 @@ def clean_phone(value: str, country: str = "") -> str:
     if not value:
         return ""
     region = country_code(country) if country else None
+    if region is None and value.startswith("00"):
+        value = "+" + value[2:]  # the international prefix most of the world dials
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:

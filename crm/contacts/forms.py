@@ -4,6 +4,7 @@ only collects the input and shows the errors that `clean_contact` finds."""
 from __future__ import annotations
 
 from wtforms import BooleanField, SelectField, StringField, TextAreaField, URLField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from crm.contacts.fields import FieldError, clean_contact, clean_country, clean_url
@@ -21,7 +22,10 @@ class ContactForm(BaseForm):
         description="With the country code, or set the country below.",
     )
     role = SelectField(
-        "Role", choices=[("", "—")] + [(r.value, label) for r, label in ROLE_LABELS.items()]
+        "Role",
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        validate_choice=False,  # crm.contacts.fields.clean_role decides, with a clearer message
     )
     company = StringField(
         "Company",
@@ -67,7 +71,9 @@ class ContactForm(BaseForm):
 class CompanyForm(BaseForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     kind = SelectField(
-        "Kind", choices=[("", "—")] + [(k.value, label) for k, label in COMPANY_KIND_LABELS.items()]
+        "Kind",
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(k.value, label) for k, label in COMPANY_KIND_LABELS.items()],
     )
     website = URLField("Website", render_kw={"type": "text"})
     city = StringField("City", validators=[Length(max=120)])

@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from crm.accounts.services import find_user
 from crm.db import get_session, transaction
@@ -13,6 +14,7 @@ from crm.demo.data import load_demo
     "--user", "email", required=True, help="Email of the user whose account gets the data."
 )
 @click.option("--contacts", "count", default=3000, show_default=True, help="How many contacts.")
+@with_appcontext
 def demo_command(email: str, count: int) -> None:
     """Load the demo directory (about 3,000 fictional industry contacts) into an account."""
     session = get_session()

@@ -56,7 +56,9 @@ def test_login_with_a_wrong_password_says_so(client, user):
 
 
 def test_login_email_is_case_insensitive(client, user):
-    response = client.submit("/account/login", {"email": "Artist@EXAMPLE.com", "password": PASSWORD})
+    response = client.submit(
+        "/account/login", {"email": "Artist@EXAMPLE.com", "password": PASSWORD}
+    )
     assert response.status_code == 302
 
 

@@ -1,0 +1,138 @@
+"""The contact list: search, filters, sort and pages, without N+1 queries."""
+
+import pytest
+from sqlalchemy import event
+
+from crm.db import utcnow
+
+
+@pytest.fixture
+def book(make_contact, user, session):
+    a = user.account
+    contacts = {
+        "ana": make_contact(
+            a,
+            first_name="Ana",
+            last_name="Okafor",
+            email="ana@bluebird.example",
+            role="ar",
+            company="Bluebird Records",
+            country="GB",
+            genres="Indie",
+            tags="priority",
+        ),
+        "bjork": make_contact(
+            a,
+            first_name="Björk",
+            last_name="Sigurðardóttir",
+            role="curator",
+            company="Northern Radio",
+            country="Iceland",
+            genres="Electronic",
+            notes="Runs the Friday playlist",
+        ),
+        "cleo": make_contact(
+            a,
+            first_name="Cleo",
+            last_name="Zimmer",
+            email="cleo@harbor.example",
+            role="booking_agent",
+            company="Harbor Touring",
+            country="Germany",
+            genres="Indie; Techno",
+            tags="festival",
+        ),
+        "dev": make_contact(a, first_name="Dev", last_name="Adeyemi", role="press", country="US"),
+    }
+    contacts["dev"].last_contacted_at = utcnow()
+    session.commit()
+    return contacts
+
+
+def names(page: str, book) -> set[str]:
+    return {key for key, contact in book.items() if f'/contacts/{contact.id}"' in page}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("q=okafor", {"ana"}),
+        ("q=BLUEBIRD", {"ana"}),  # company
+        ("q=harbor.example", {"cleo"}),  # email
+        ("q=friday", {"bjork"}),  # notes
+        ("q=bjork", {"bjork"}),  # accents do not matter
+        ("q=ana+okafor", {"ana"}),  # every word must match
+        ("q=100%25", set()),
+        ("role=ar", {"ana"}),
+        ("tag=festival", {"cleo"}),
+        ("genre=indie", {"ana", "cleo"}),
+        ("country=Germany", {"cleo"}),
+        ("never_contacted=1", {"ana", "bjork", "cleo"}),
+        ("genre=Indie&country=United+Kingdom", {"ana"}),
+        ("role=not-a-role", {"ana", "bjork", "cleo", "dev"}),
+    ],
+)
+def test_search_and_filters(logged_in, book, query, expected):
+    page = logged_in.get(f"/contacts/?{query}").get_data(as_text=True)
+    assert names(page, book) == expected
+
+
+@pytest.mark.parametrize(
+    "payload", ["' OR 1=1 --", "%' OR '1'='1", '"; DROP TABLE contacts; --', "_", "%"]
+)
+def test_sql_injection_in_search_and_filters_is_harmless(logged_in, book, payload):
+    for param in ("q", "role", "tag", "genre", "country", "sort", "page"):
+        response = logged_in.get("/contacts/", query_string={param: payload})
+        assert response.status_code == 200
+        if param == "q":
+            assert names(response.get_data(as_text=True), book) == set()
+    assert logged_in.get("/contacts/").status_code == 200
+
+
+def test_sort_by_name_company_and_last_updated(logged_in, book, session):
+    def order(sort: str) -> list[str]:
+        page = logged_in.get(f"/contacts/?sort={sort}").get_data(as_text=True)
+        return sorted(book, key=lambda k: page.index(f'/contacts/{book[k].id}"'))
+
+    assert order("name") == ["dev", "ana", "bjork", "cleo"]  # by last name
+    assert order("company") == ["ana", "cleo", "bjork", "dev"]  # no company last
+    book["bjork"].updated_at = utcnow()
+    session.commit()
+    assert order("updated")[0] == "bjork"
+
+
+def test_pages_of_fifty(logged_in, make_contact, user):
+    for i in range(120):
+        make_contact(user.account, first_name=f"Person{i:03d}")
+    first = logged_in.get("/contacts/").get_data(as_text=True)
+    assert "Showing 1–50 of 120 contacts" in first
+    last = logged_in.get("/contacts/?page=3").get_data(as_text=True)
+    assert "Showing 101–120 of 120 contacts" in last
+    assert "Page 3 of 3" in last
+    assert logged_in.get("/contacts/?page=-4&per_page=abc").status_code == 200
+
+
+def test_the_list_runs_the_same_few_queries_for_ten_or_fifty_contacts(
+    app, logged_in, make_contact, user
+):
+    engine = app.extensions["crm.db"].kw["bind"]
+    statements: list[str] = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    def queries_for_page() -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert logged_in.get("/contacts/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    for i in range(10):
+        make_contact(user.account, first_name=f"A{i}", company=f"Company {i}", tags=f"t{i}")
+    small = queries_for_page()
+    for i in range(40):
+        make_contact(user.account, first_name=f"B{i}", company=f"Firm {i}", genres=f"g{i}")
+    assert queries_for_page() == small

@@ -1,0 +1,117 @@
+"""No page shows one account's data to another, and nothing private is open to visitors.
+
+The test walks the app's URL map, so a new route is covered the day it is added: every
+rule must be listed in PUBLIC or fill its URL from OBJECTS below, or this test fails."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.models import Company, Contact
+from tests.conftest import log_in
+
+# Routes anyone may open.
+PUBLIC = {"static", "home.index", "accounts.login", "accounts.signup"}
+# URL parameters, and which of the first account's objects fill them.
+OBJECTS = {"contact_id": "contact", "company_id": "company"}
+SECRET = "Zanzibar-Secret-7"
+# Routes that act on the session itself; walking them would end the intruder's visit.
+SESSION_ONLY = {"accounts.logout"}
+
+
+@pytest.fixture
+def victim(make_user, make_contact):
+    user = make_user("victim@example.com")
+    contact = make_contact(
+        user.account,
+        first_name=SECRET,
+        email="secret@victim.example",
+        company=f"{SECRET} Records",
+        notes=SECRET,
+        tags=SECRET,
+        genres=SECRET,
+        country="Iceland",
+    )
+    return {"user": user, "contact": contact, "company": contact.company}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        unknown = set(rule.arguments) - set(OBJECTS)
+        assert not unknown, f"{rule.rule}: add {unknown} to OBJECTS in {__name__}"
+        yield rule
+
+
+def url_for_rule(rule, victim) -> str:
+    url = rule.rule
+    for arg in rule.arguments:
+        url = re.sub(rf"<(?:\w+:)?{arg}>", str(victim[OBJECTS[arg]].id), url)
+    return url
+
+
+def victims_data(session, victim):
+    """What the victim's account holds: counts, and the contact as it was saved."""
+    session.expire_all()
+    account_id = victim["user"].account_id
+    contact = session.get(Contact, victim["contact"].id)
+    return (
+        session.scalar(select(func.count(Contact.id)).where(Contact.account_id == account_id)),
+        session.scalar(select(func.count(Company.id)).where(Company.account_id == account_id)),
+        contact and (contact.first_name, contact.notes, contact.updated_at),
+    )
+
+
+def test_another_account_sees_nothing_and_changes_nothing(app, victim, make_user, session):
+    intruder = log_in(app, make_user("intruder@example.com"))
+    before = victims_data(session, victim)
+    for rule in routes(app):
+        if rule.endpoint in SESSION_ONLY:
+            continue
+        url = url_for_rule(rule, victim)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if method == "GET":
+                # Search for it (in lower case, so the echo in the search box is not the secret).
+                response = intruder.get(url + ("?q=zanzibar" if not rule.arguments else ""))
+            else:
+                response = intruder.submit(url, {"name": "x", "first_name": "x"})
+            body = response.get_data(as_text=True)
+            assert SECRET not in body, f"{method} {url} leaks another account's data"
+            if rule.arguments:
+                assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+    assert victims_data(session, victim) == before
+
+
+def test_filter_menus_and_suggestions_show_only_your_own_values(app, victim, make_user):
+    intruder = log_in(app, make_user("intruder@example.com"))
+    page = intruder.get("/contacts/").get_data(as_text=True)
+    assert SECRET not in page and "Iceland" not in page
+    assert intruder.get(f"/companies/suggest?q={SECRET[:4]}").get_json() == []
+
+
+def test_visitors_are_sent_to_log_in(app, victim, session):
+    visitor = app.test_client()
+    before = victims_data(session, victim)
+    for rule in routes(app):
+        url = url_for_rule(rule, victim)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = visitor.open(url, method=method, data={"csrf_token": visitor.csrf_token()})
+            assert response.status_code in (302, 401), f"{method} {url}: {response.status_code}"
+            if response.status_code == 302:
+                assert response.headers["Location"].startswith("/account/login")
+            assert SECRET not in response.get_data(as_text=True)
+    assert victims_data(session, victim) == before
+
+
+def test_no_write_is_accepted_without_a_csrf_token(app, victim, session):
+    owner = log_in(app, victim["user"])
+    before = victims_data(session, victim)
+    for rule in routes(app):
+        url = url_for_rule(rule, victim)
+        for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
+            response = owner.open(url, method=method, data={"first_name": "x", "name": "x"})
+            assert response.status_code == 400, f"{method} {url} accepted a write without CSRF"
+    assert victims_data(session, victim) == before
+    assert owner.get("/contacts/").status_code == 200

@@ -1,0 +1,28 @@
+"""The schema comes only from migrations, and the migrations match the models."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from crm.db import Base, alembic_config
+
+
+def test_migrations_match_the_models(database_url):
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_migrations_go_down_and_up_again(database_url):
+    from alembic import command
+
+    config = alembic_config(database_url)
+    command.downgrade(config, "base")
+    engine = create_engine(database_url)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    command.upgrade(config, "head")
+    assert {"accounts", "users", "contacts", "companies"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
