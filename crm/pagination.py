@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -55,6 +55,8 @@ def clamp(page: object, per_page: object, default_per_page: int = 50) -> tuple[i
 
 
 def paginate(session: Session, stmt: Select, page: int, per_page: int) -> Page:
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    # Counting only ids (not every column) lets the database answer from an index.
+    counted = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    total = session.scalar(counted)
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, total=total or 0, page=page, per_page=per_page)

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from crm.db import Base, make_engine
+from crm.db import Base, include_in_compare, make_engine
 from crm.models import *  # noqa: F401,F403  (every model, so autogenerate sees them)
 
 config = context.config
@@ -41,6 +41,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_in_compare,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from crm.contacts.fields import email_key
+from crm.contacts.search import ContactTextMatch
 from crm.db import utcnow
 from crm.models import Account, Company, CompanyKind, Contact, Role, Tag, TagKind, contact_tags
 from crm.pagination import Page, paginate
@@ -70,8 +71,8 @@ class ContactFilters:
 
 def contact_query(account: Account, filters: ContactFilters) -> Select[tuple[Contact]]:
     stmt = owned(Contact, account)
-    for word in fold(filters.q).split():
-        stmt = stmt.where(Contact.search_text.like(like_pattern(word), escape="\\"))
+    if filters.q.strip():
+        stmt = stmt.where(ContactTextMatch(Contact.search_text, filters.q))
     if filters.role:
         stmt = stmt.where(Contact.role == filters.role)
     if filters.country:
@@ -89,8 +90,9 @@ def contact_query(account: Account, filters: ContactFilters) -> Select[tuple[Con
             )
             stmt = stmt.where(Contact.id.in_(tagged))
     if filters.sort == "company":
-        stmt = stmt.outerjoin(Company, Company.id == Contact.company_id).order_by(
-            Company.key.is_(None), Company.key, Contact.sort_name, Contact.id
+        # Matches the expression index ix_contacts_account_id_company_order: no company last.
+        stmt = stmt.order_by(
+            Contact.company_key.is_(None), Contact.company_key, Contact.sort_name, Contact.id
         )
     elif filters.sort == "updated":
         stmt = stmt.order_by(Contact.updated_at.desc(), Contact.id.desc())
@@ -113,11 +115,22 @@ def filter_choices(session: Session, account: Account) -> dict[str, list[str]]:
     tags = session.execute(
         select(Tag.kind, Tag.name).where(Tag.account_id == account.id).order_by(Tag.key)
     ).all()
+    # A loose index scan: one index seek per distinct country instead of reading every
+    # contact (the GROUP BY alternative), so the menu costs the same at 100 or 100,000.
     countries = session.scalars(
-        select(Contact.country)
-        .where(Contact.account_id == account.id, Contact.country != "")
-        .group_by(Contact.country)
-        .order_by(Contact.country)
+        text(
+            """
+            WITH RECURSIVE seen(country) AS (
+                SELECT MIN(country) FROM contacts WHERE account_id = :account AND country > ''
+                UNION ALL
+                SELECT (SELECT MIN(country) FROM contacts
+                        WHERE account_id = :account AND country > seen.country)
+                FROM seen WHERE seen.country IS NOT NULL
+            )
+            SELECT country FROM seen WHERE country IS NOT NULL
+            """
+        ),
+        {"account": account.id},
     ).all()
     return {
         "tags": [name for kind, name in tags if kind == TagKind.TAG],
@@ -174,6 +187,7 @@ def refresh_derived(contact: Contact) -> None:
     name = " ".join(p for p in (contact.last_name, contact.first_name) if p)
     contact.sort_name = fold(name or contact.email or "")[:220]
     company = contact.company.name if contact.company else ""
+    contact.company_key = fold(company) or None
     contact.search_text = fold(
         " ".join(
             (contact.first_name, contact.last_name, contact.email or "", company, contact.notes)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,6 +114,10 @@ class Company(Base):
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="company")
 
+    @property
+    def location(self) -> str:
+        return ", ".join(part for part in (self.city, self.country) if part)
+
 
 class Tag(Base):
     """A tag or a genre of the account, shared by the contacts that carry it."""
@@ -145,6 +150,16 @@ class Contact(Base):
         Index("ix_contacts_account_id_role", "account_id", "role"),
         Index("ix_contacts_account_id_country", "account_id", "country"),
         Index("ix_contacts_company_id", "company_id"),
+        Index("ix_contacts_account_id_last_contacted_at", "account_id", "last_contacted_at"),
+        # Sorting by company with the company-less last; SQLite and PostgreSQL both use it
+        # for ORDER BY (company_key IS NULL), company_key, sort_name.
+        Index(
+            "ix_contacts_account_id_company_order",
+            "account_id",
+            text("(company_key IS NULL)"),
+            "company_key",
+            "sort_name",
+        ),
     )
 
     id: Mapped[intpk]
@@ -170,6 +185,7 @@ class Contact(Base):
     # Derived columns kept by crm.contacts.services: what the list sorts and searches on.
     sort_name: Mapped[str] = mapped_column(String(220), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
+    company_key: Mapped[str | None] = mapped_column(String(200))
     last_contacted_at: Mapped[dt.datetime | None] = mapped_column(UTC)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
@@ -180,6 +196,10 @@ class Contact(Base):
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def location(self) -> str:
+        return ", ".join(part for part in (self.city, self.country) if part)
 
     @property
     def display_name(self) -> str:

@@ -63,6 +63,9 @@ def names(page: str, book) -> set[str]:
         ("q=bjork", {"bjork"}),  # accents do not matter
         ("q=ana+okafor", {"ana"}),  # every word must match
         ("q=100%25", set()),
+        ("q=ok", {"ana"}),  # shorter than a trigram
+        ("q=ok+bluebird", {"ana"}),
+        ("q=%22AND%22+OR+*", set()),  # search syntax is taken literally
         ("role=ar", {"ana"}),
         ("tag=festival", {"cleo"}),
         ("genre=indie", {"ana", "cleo"}),
@@ -136,3 +139,13 @@ def test_the_list_runs_the_same_few_queries_for_ten_or_fifty_contacts(
     for i in range(40):
         make_contact(user.account, first_name=f"B{i}", company=f"Firm {i}", genres=f"g{i}")
     assert queries_for_page() == small
+
+
+def test_search_follows_edits_and_deletes(logged_in, book, session):
+    ana = book["ana"]
+    form = {"first_name": "Anastasia", "last_name": "Okafor", "email": "ana@bluebird.example"}
+    assert logged_in.submit(f"/contacts/{ana.id}/edit", form).status_code == 302
+    assert names(logged_in.get("/contacts/?q=anastasia").get_data(as_text=True), book) == {"ana"}
+    assert names(logged_in.get("/contacts/?q=records").get_data(as_text=True), book) == set()
+    assert logged_in.submit(f"/contacts/{ana.id}/delete").status_code == 302
+    assert names(logged_in.get("/contacts/?q=okafor").get_data(as_text=True), book) == set()

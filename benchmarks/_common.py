@@ -1,0 +1,160 @@
+"""Shared helpers of the benchmarks: a fresh migrated database, a fast loader of demo-like
+contacts, a logged-in test client, timing, and the machine's description."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from config import TestConfig
+from crm import create_app
+from crm.accounts.services import create_user
+from crm.contacts.services import refresh_derived
+from crm.db import upgrade, utcnow
+from crm.demo.data import demo_rows
+from crm.models import Company, Contact, Tag, TagKind, contact_tags
+from crm.text import fold
+
+PASSWORD = "benchmark password"
+
+
+def fresh_app(url: str | None = None):
+    """An app on a new, migrated SQLite database (or the given URL)."""
+    if url is None:
+        folder = Path(tempfile.mkdtemp(prefix="stagedoor-bench-"))
+        url = f"sqlite:///{folder / 'crm.sqlite3'}"
+    upgrade(url)
+    return create_app(TestConfig(url, WTF_CSRF_ENABLED=False))
+
+
+def make_account(app, email: str = "bench@example.com"):
+    session = app.extensions["crm.db"]()
+    user = create_user(session, email=email, password=PASSWORD, name="Bench")
+    session.commit()
+    return session, user
+
+
+def load_contacts(session, account, count: int, seed: int = 1) -> None:
+    """Insert `count` demo-like contacts in bulk (the benchmarks measure reading, not this)."""
+    rows = demo_rows(count, seed=seed)
+    companies: dict[str, int] = {}
+    for name in sorted({str(r["company"]) for r in rows}):
+        company = Company(account_id=account.id, name=name, key=fold(name))
+        session.add(company)
+        session.flush()
+        companies[name] = company.id
+    tags: dict[tuple[TagKind, str], int] = {}
+    for kind, field in ((TagKind.GENRE, "genres"), (TagKind.TAG, "tags")):
+        for name in sorted({g for r in rows for g in r[field]}):
+            tag = Tag(account_id=account.id, kind=kind, name=name, key=fold(name))
+            session.add(tag)
+            session.flush()
+            tags[(kind, name)] = tag.id
+    now = utcnow()
+    values = []
+    for i, r in enumerate(rows):
+        contact = Contact(
+            first_name=r["first_name"],
+            last_name=r["last_name"],
+            email=r["email"],
+            notes=r["notes"],
+            company=None,
+        )
+        refresh_derived(contact)
+        company = str(r["company"])
+        values.append(
+            {
+                "account_id": account.id,
+                "first_name": r["first_name"],
+                "last_name": r["last_name"],
+                "email": r["email"],
+                "email_key": str(r["email"]).lower(),
+                "phone": r["phone"],
+                "role": r["role"],
+                "company_id": companies[company],
+                "title": r["title"],
+                "city": r["city"],
+                "country": r["country"],
+                "website": r["website"],
+                "instagram": r["instagram"],
+                "twitter": "",
+                "tiktok": "",
+                "linkedin": "",
+                "notes": r["notes"],
+                "do_not_contact": r["do_not_contact"],
+                "sort_name": contact.sort_name,
+                "search_text": fold(f"{contact.search_text} {company}"),
+                "created_at": now,
+                "updated_at": now,
+                "last_contacted_at": now if i % 3 == 0 else None,
+            }
+        )
+    for start in range(0, len(values), 5000):
+        session.execute(insert(Contact), values[start : start + 5000])
+    ids = dict(
+        session.execute(
+            select(Contact.email_key, Contact.id).where(Contact.account_id == account.id)
+        ).all()
+    )
+    links = [
+        {"contact_id": ids[str(r["email"]).lower()], "tag_id": tags[(kind, name)]}
+        for r in rows
+        for kind, field in ((TagKind.GENRE, "genres"), (TagKind.TAG, "tags"))
+        for name in r[field]
+    ]
+    for start in range(0, len(links), 10000):
+        session.execute(insert(contact_tags), links[start : start + 10000])
+    session.commit()
+    session.connection().exec_driver_sql("ANALYZE")  # fresh statistics for the planner
+    session.commit()
+
+
+def logged_in_client(app, email: str = "bench@example.com"):
+    client = app.test_client()
+    response = client.post("/account/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def timed(func, repeat: int) -> list[float]:
+    """Seconds per call, after one warm-up call."""
+    func()
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def p95_ms(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}"

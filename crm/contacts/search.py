@@ -1,0 +1,56 @@
+"""Index-backed substring search over contacts' folded `search_text`.
+
+SQLite answers through an FTS5 table with the trigram tokenizer (`contacts_fts`, kept in
+step by triggers); PostgreSQL through a pg_trgm GIN index that serves LIKE '%...%'. Both are
+created by migration 0002. One SQL construct, compiled per dialect, keeps the service code
+free of dialect checks."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, bindparam
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.types import Boolean
+
+from crm.text import fold, like_pattern
+
+TRIGRAM = 3  # shorter words cannot use a trigram index and fall back to a scan
+
+
+class ContactTextMatch(ColumnElement[bool]):
+    """True for contacts whose search text contains every word of `query`."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column, query: str):
+        self.column = column
+        self.words = fold(query).split()
+
+
+def _likes(element: ContactTextMatch, words: list[str]):
+    return and_(*(element.column.like(like_pattern(w), escape="\\") for w in words))
+
+
+@compiles(ContactTextMatch)
+def _compile_default(element: ContactTextMatch, compiler, **kw) -> str:
+    return compiler.process(_likes(element, element.words), **kw)
+
+
+@compiles(ContactTextMatch, "sqlite")
+def _compile_sqlite(element: ContactTextMatch, compiler, **kw) -> str:
+    long_words = [w for w in element.words if len(w) >= TRIGRAM]
+    short_words = [w for w in element.words if len(w) < TRIGRAM]
+    parts = []
+    if long_words:
+        # Each word as an FTS5 string: a substring match under the trigram tokenizer.
+        match = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+        table = element.column.table.name
+        param = compiler.process(bindparam(None, match, unique=True), **kw)
+        parts.append(
+            f"{compiler.process(element.column.table.c.id, **kw)} IN "
+            f"(SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH {param})"
+        )
+    if short_words:
+        parts.append(compiler.process(_likes(element, short_words), **kw))
+    return " AND ".join(parts) if parts else "1 = 1"
