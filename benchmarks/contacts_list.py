@@ -77,11 +77,21 @@ def run(contacts: int, repeat: int, url: str | None = None) -> list[dict]:
                 "median_ms": round(median_ms(page), 2),
                 "p95_ms": round(p95_ms(page), 2),
                 "sql_median_ms": round(median_ms(floor), 2),
-                "ratio": round(median_ms(page) / median_ms(floor), 2),
+                "ratio": f"{median_ms(page) / median_ms(floor):.1f}x",
                 "queries": len(statements),
             }
         )
     return results
+
+
+COLUMNS = [
+    ("case", "case"),
+    ("median_ms", "median ms"),
+    ("p95_ms", "p95 ms"),
+    ("sql_median_ms", "same SQL direct, median ms"),
+    ("ratio", "ratio to floor"),
+    ("queries", "queries"),
+]
 
 
 def main() -> None:
@@ -93,7 +103,18 @@ def main() -> None:
     args = parser.parse_args()
     results = run(args.contacts, args.repeat, args.database_url)
     if args.json:
-        print(json.dumps({"benchmark": "contacts_list", "machine": machine(), "results": results}))
+        report = {
+            "title": (
+                f"Contact list at {args.contacts:,} contacts (SQLite, {args.repeat} runs each)"
+            ),
+            "columns": COLUMNS,
+            "results": results,
+            "notes": [
+                "Target: p95 under 50 ms. Floor: the page's own SQL replayed on the driver; "
+                "the rest is Flask, the ORM and the template for 50 rows (about 9 ms)."
+            ],
+        }
+        print(json.dumps(report))
         return
     print(f"Contact list, {args.contacts:,} contacts, {args.repeat} runs each; {machine()}")
     print("| case | median ms | p95 ms | same SQL direct, median ms | ratio | queries |")

@@ -1,0 +1,58 @@
+"""`make bench`: run every benchmark in this folder on fresh databases and print one markdown
+table of the figures with the machine's description (also saved to benchmarks/results/)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks._common import machine  # noqa: E402
+
+
+def scripts() -> list[Path]:
+    return sorted(
+        p for p in HERE.glob("*.py") if not p.name.startswith("_") and p.name != "run_all.py"
+    )
+
+
+def main() -> int:
+    sections = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}.",
+        "",
+    ]
+    failed = False
+    for script in scripts():
+        print(f"running {script.name} ...", file=sys.stderr, flush=True)
+        done = subprocess.run(
+            [sys.executable, str(script), "--json", *sys.argv[1:]], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            failed = True
+            sections += [f"**{script.name} failed**:", "```", done.stderr[-2000:], "```", ""]
+            continue
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        sections += [f"### {report['title']}", ""]
+        columns = report["columns"]
+        sections.append("| " + " | ".join(label for _key, label in columns) + " |")
+        sections.append(
+            "|" + "|".join("---" if i == 0 else "---:" for i in range(len(columns))) + "|"
+        )
+        for row in report["results"]:
+            sections.append("| " + " | ".join(str(row[key]) for key, _label in columns) + " |")
+        sections += ["", *report.get("notes", []), ""]
+    table = "\n".join(sections).rstrip() + "\n"
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.md").write_text(table)
+    print(table)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
