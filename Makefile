@@ -53,7 +53,10 @@ vendor:
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css \
 	   node_modules/bootstrap/dist/js/bootstrap.bundle.min.js \
 	   node_modules/bootstrap/LICENSE static/vendor/bootstrap/
-	sed -i '/sourceMappingURL/d' static/vendor/bootstrap/*.min.*
+	mkdir -p static/vendor/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/LICENSE static/vendor/swagger-ui/
+	sed -i '/sourceMappingURL/d' static/vendor/bootstrap/*.min.* static/vendor/swagger-ui/*.js static/vendor/swagger-ui/*.css
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

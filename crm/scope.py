@@ -20,7 +20,14 @@ def owned(model: type[T], account: Account) -> Select[tuple[T]]:
     return select(model).where(model.account_id == account.id)
 
 
+# Ids are 32-bit integers on PostgreSQL; anything outside cannot exist (and would make the
+# driver raise instead of finding nothing).
+MAX_ID = 2**31 - 1
+
+
 def get_owned(session: Session, account: Account, model: type[T], object_id: int) -> T:
+    if not 0 < object_id <= MAX_ID:
+        raise NotFound(f"{model.__name__} {object_id} not found")
     obj = session.scalar(owned(model, account).where(model.id == object_id))
     if obj is None:
         raise NotFound(f"{model.__name__} {object_id} not found")

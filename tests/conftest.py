@@ -163,3 +163,34 @@ def log_in(app, user) -> Client:
     client.submit("/account/login", {"email": user.email, "password": PASSWORD})
     client._csrf = None
     return client
+
+
+@pytest.fixture
+def api(app, user, session):
+    """A test client that calls the API with `user`'s bearer token: api.get(path), ..."""
+    from crm.accounts.tokens import create_token
+
+    _token, plain = create_token(session, user, "tests")
+    session.commit()
+    return ApiClient(app.test_client(), plain)
+
+
+class ApiClient:
+    def __init__(self, client, token: str):
+        self.client, self.token = client, token
+
+    def open(self, method: str, path: str, **kwargs):
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, **kw):
+        return self.open("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.open("POST", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.open("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.open("DELETE", path, **kw)

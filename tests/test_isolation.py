@@ -8,20 +8,29 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from crm.accounts.tokens import create_token
 from crm.models import Company, Contact
 from tests.conftest import log_in
 
 # Routes anyone may open.
-PUBLIC = {"static", "home.index", "accounts.login", "accounts.signup"}
+PUBLIC = {
+    "static",
+    "home.index",
+    "accounts.login",
+    "accounts.signup",
+    "api_docs",
+    "api-docs.openapi_json",
+    "tokens.create_token",
+}
 # URL parameters, and which of the first account's objects fill them.
-OBJECTS = {"contact_id": "contact", "company_id": "company"}
+OBJECTS = {"contact_id": "contact", "company_id": "company", "token_id": "token"}
 SECRET = "Zanzibar-Secret-7"
 # Routes that act on the session itself; walking them would end the intruder's visit.
 SESSION_ONLY = {"accounts.logout"}
 
 
 @pytest.fixture
-def victim(make_user, make_contact):
+def victim(make_user, make_contact, session):
     user = make_user("victim@example.com")
     contact = make_contact(
         user.account,
@@ -33,7 +42,9 @@ def victim(make_user, make_contact):
         genres=SECRET,
         country="Iceland",
     )
-    return {"user": user, "contact": contact, "company": contact.company}
+    token, plain = create_token(session, user, SECRET)
+    session.commit()
+    return {"user": user, "contact": contact, "company": contact.company, "token": token}
 
 
 def routes(app):
@@ -65,16 +76,27 @@ def victims_data(session, victim):
 
 
 def test_another_account_sees_nothing_and_changes_nothing(app, victim, make_user, session):
-    intruder = log_in(app, make_user("intruder@example.com"))
+    intruder_user = make_user("intruder@example.com")
+    intruder = log_in(app, intruder_user)
+    _token, plain = create_token(session, intruder_user, "intruder")
+    session.commit()
+    bearer = {"Authorization": f"Bearer {plain}"}
     before = victims_data(session, victim)
     for rule in routes(app):
         if rule.endpoint in SESSION_ONLY:
             continue
         url = url_for_rule(rule, victim)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            if method == "GET":
-                # Search for it (in lower case, so the echo in the search box is not the secret).
-                response = intruder.get(url + ("?q=zanzibar" if not rule.arguments else ""))
+            query = "?q=zanzibar" if not rule.arguments else ""  # lower case: no echo
+            if url.startswith("/api/"):
+                response = intruder.open(
+                    url + query,
+                    method=method,
+                    headers=bearer,
+                    json={"first_name": "x"} if method in ("POST", "PATCH") else None,
+                )
+            elif method == "GET":
+                response = intruder.get(url + query)
             else:
                 response = intruder.submit(url, {"name": "x", "first_name": "x"})
             body = response.get_data(as_text=True)
@@ -112,6 +134,8 @@ def test_no_write_is_accepted_without_a_csrf_token(app, victim, session):
         url = url_for_rule(rule, victim)
         for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
             response = owner.open(url, method=method, data={"first_name": "x", "name": "x"})
-            assert response.status_code == 400, f"{method} {url} accepted a write without CSRF"
+            # The API takes no cookies at all (401), so a forged form cannot use it either.
+            expected = 401 if url.startswith("/api/") else 400
+            assert response.status_code == expected, f"{method} {url} accepted a write"
     assert victims_data(session, victim) == before
     assert owner.get("/contacts/").status_code == 200

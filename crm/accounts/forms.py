@@ -66,3 +66,11 @@ class PasswordForm(BaseForm):
         "Repeat new password",
         validators=[DataRequired(), EqualTo("new_password", message="The passwords do not match.")],
     )
+
+
+class TokenForm(BaseForm):
+    name = StringField(
+        "Token name",
+        validators=[DataRequired(), Length(max=100)],
+        description="What will use it, e.g. “Google Sheets sync”.",
+    )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from crm.accounts import services
-from crm.accounts.forms import LoginForm, PasswordForm, SettingsForm, SignupForm
+from crm.accounts import services, tokens
+from crm.accounts.forms import LoginForm, PasswordForm, SettingsForm, SignupForm, TokenForm
 from crm.db import get_session, transaction
 from crm.extensions import limiter, login_manager
 from crm.models import User
@@ -144,3 +144,33 @@ def password():
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for("accounts.settings"))
     return render_template("accounts/password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    """Personal API tokens: make one (shown once), see when each was last used, revoke."""
+    user = current_user._get_current_object()
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        session = get_session()
+        with transaction(session):
+            _token, new_token = tokens.create_token(session, user, form.name.data)
+        form = TokenForm(formdata=None)
+    status = 422 if form.errors else 200
+    return render_template(
+        "accounts/tokens.html", form=form, new_token=new_token, tokens=user.api_tokens
+    ), status
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    session = get_session()
+    with transaction(session):
+        token = tokens.revoke_token(session, current_user._get_current_object(), token_id)
+    if token is None:
+        abort(404)
+    flash(f"Revoked the token “{token.name}”. Scripts using it will get 401.", "success")
+    return redirect(url_for("accounts.api_tokens"))

@@ -163,8 +163,11 @@ def clean_url(value: str) -> str:
         return ""
     if "://" not in value:
         value = "https://" + value
-    parts = urlsplit(value)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:  # e.g. a malformed [IPv6] host
+        raise FieldError("Enter a web address like https://example.com.") from None
     if parts.scheme not in ("http", "https") or "." not in host or " " in value:
         raise FieldError("Enter a web address like https://example.com.")
     if len(value) > 300:
@@ -182,7 +185,7 @@ def clean_social(network: str, value: str) -> str:
         return "@" + handle.group(1)
     url = clean_url(value)
     if network in SOCIAL_HOSTS:
-        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        host = (urlsplit(url).hostname or "").removeprefix("www.")  # parsed fine above
         if host not in SOCIAL_HOSTS[network]:
             raise FieldError(f"Enter a handle like @name or a {SOCIAL_HOSTS[network][0]} link.")
     return url

@@ -44,6 +44,9 @@ class User(UserMixin, Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTC)
 
     account: Mapped[Account] = relationship(back_populates="users")
+    api_tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", order_by="ApiToken.created_at.desc()"
+    )
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a memory-hard algorithm current guidance accepts.
@@ -55,3 +58,26 @@ class User(UserMixin, Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+
+class ApiToken(Base):
+    """A personal token for the JSON API. Only its SHA-256 is stored: the token itself is
+    shown once, when it is made, and a leaked database does not leak working tokens."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters of the token, so a user can tell their tokens apart.
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[created_at]
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+
+    user: Mapped[User] = relationship(back_populates="api_tokens")
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -207,8 +207,13 @@ class Contact(Base):
 
     @property
     def tags(self) -> list[str]:
-        return [t.name for t in self.labels if t.kind == TagKind.TAG]
+        return self._names(TagKind.TAG)
 
     @property
     def genres(self) -> list[str]:
-        return [t.name for t in self.labels if t.kind == TagKind.GENRE]
+        return self._names(TagKind.GENRE)
+
+    def _names(self, kind: TagKind) -> list[str]:
+        # Sorted here, not only by the relationship's ORDER BY, so a contact just edited
+        # in memory reads the same as one loaded from the database.
+        return [t.name for t in sorted(self.labels, key=lambda t: t.key) if t.kind == kind]

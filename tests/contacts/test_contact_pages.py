@@ -146,3 +146,8 @@ def test_contact_notes_and_names_are_shown_escaped(logged_in, make_contact, user
     page = logged_in.get(f"/contacts/{contact.id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page and "&lt;img src=x" in page
+
+
+def test_absurd_ids_are_simply_not_found(logged_in):
+    for url in ("/contacts/9223372036854775808", "/contacts/2147483648/edit", "/companies/0"):
+        assert logged_in.get(url).status_code == 404

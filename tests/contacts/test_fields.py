@@ -94,6 +94,7 @@ def test_urls_get_a_scheme_and_bad_ones_are_refused():
     )
     assert "website" in clean(first_name="A", website="javascript:alert(1)").errors
     assert "website" in clean(first_name="A", website="not a url").errors
+    assert "linkedin" in clean(first_name="A", linkedin="[;,\n]").errors  # found by fuzzing
 
 
 def test_social_handles_or_links_on_the_right_network():

@@ -1,0 +1,42 @@
+"""Bearer-token authentication for every API call but the token exchange itself."""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from crm.accounts.tokens import user_for_token
+from crm.api.errors import ApiError
+from crm.db import get_session
+from crm.models import Account, User
+
+PUBLIC_ENDPOINTS = {"tokens.create_token"}
+
+
+def authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    user = None
+    if scheme.lower() == "bearer" and token.strip():
+        session = get_session()
+        user = user_for_token(session, token.strip())
+        session.commit()  # keeps last_used_at; nothing else is pending yet
+    if user is None:
+        raise ApiError(401, "Missing, unknown or revoked API token.")
+    g.api_user = user
+
+
+def api_user() -> User:
+    return g.api_user
+
+
+def api_account() -> Account:
+    return g.api_user.account
+
+
+def resource_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
+    """A blueprint for one API resource, behind token authentication."""
+    blp = Blueprint(name, import_name, url_prefix=url_prefix, description=description)
+    blp.before_request(authenticate)
+    return blp

@@ -1,0 +1,180 @@
+"""/api/v1/contacts: the contact book for scripts, with the web pages' rules."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from crm.api.auth import api_account, resource_blueprint
+from crm.api.errors import ApiError
+from crm.api.schemas import PageArgs, envelope, page_of
+from crm.contacts import services
+from crm.contacts.fields import CONTACT_FIELDS, clean_contact
+from crm.db import get_session, transaction
+from crm.models import Contact, Role
+from crm.scope import NotFound, get_owned
+
+blp = resource_blueprint(
+    "contacts_api", __name__, url_prefix="/api/v1/contacts", description="Industry contacts"
+)
+
+ROLES = [r.value for r in Role]
+TEXT = {"allow_none": True}
+
+
+class ContactInSchema(Schema):
+    """What a script may send. Types only: the rules are crm.contacts.fields', as on the web."""
+
+    first_name = fields.String(**TEXT)
+    last_name = fields.String(**TEXT)
+    email = fields.String(**TEXT)
+    phone = fields.String(**TEXT)
+    role = fields.String(
+        **TEXT, metadata={"description": "One of " + ", ".join(ROLES) + " (or its label)"}
+    )
+    company = fields.String(**TEXT, metadata={"description": "Company name"})
+    title = fields.String(**TEXT)
+    city = fields.String(**TEXT)
+    country = fields.String(**TEXT)
+    genres = fields.List(fields.String(), allow_none=True)
+    tags = fields.List(fields.String(), allow_none=True)
+    website = fields.String(**TEXT)
+    instagram = fields.String(**TEXT)
+    twitter = fields.String(**TEXT)
+    tiktok = fields.String(**TEXT)
+    linkedin = fields.String(**TEXT)
+    notes = fields.String(**TEXT)
+    do_not_contact = fields.Boolean(allow_none=True)
+
+
+class ContactSchema(Schema):
+    id = fields.Integer(required=True)
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    email = fields.String(required=True)
+    phone = fields.String(required=True)
+    role = fields.String(required=True, metadata={"description": "Empty when not set"})
+    company = fields.String(required=True)
+    title = fields.String(required=True)
+    city = fields.String(required=True)
+    country = fields.String(required=True)
+    genres = fields.List(fields.String(), required=True)
+    tags = fields.List(fields.String(), required=True)
+    website = fields.String(required=True)
+    instagram = fields.String(required=True)
+    twitter = fields.String(required=True)
+    tiktok = fields.String(required=True)
+    linkedin = fields.String(required=True)
+    notes = fields.String(required=True)
+    do_not_contact = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class ContactQuerySchema(PageArgs):
+    q = fields.String(load_default="", metadata={"description": "Name, email, company, notes"})
+    role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
+    tag = fields.String(load_default="")
+    genre = fields.String(load_default="")
+    country = fields.String(load_default="")
+    never_contacted = fields.Boolean(load_default=False)
+    sort = fields.String(load_default="name", validate=validate.OneOf(list(services.SORTS)))
+
+
+def contact_json(contact: Contact) -> dict:
+    return {
+        "id": contact.id,
+        **services.contact_values(contact),
+        "created_at": contact.created_at,
+        "updated_at": contact.updated_at,
+    }
+
+
+def _contact_or_404(contact_id: int) -> Contact:
+    try:
+        return get_owned(get_session(), api_account(), Contact, contact_id)
+    except NotFound:
+        raise ApiError(404, "No such contact.") from None
+
+
+def _save(values: dict, contact: Contact | None = None) -> Contact:
+    session, account = get_session(), api_account()
+    try:
+        with transaction(session):
+            if contact is None:
+                return services.create_contact(session, account, values)
+            return services.update_contact(session, account, contact, values)
+    except services.DuplicateEmail as exc:
+        raise ApiError(422, fields={"email": [str(exc)]}) from None
+
+
+@blp.get("")
+@blp.arguments(ContactQuerySchema, location="query")
+@blp.response(200, page_of(ContactSchema))
+def list_contacts(args: dict):
+    """List contacts, searched and filtered like the contact list page."""
+    filters = services.ContactFilters(
+        q=args["q"],
+        role=Role(args["role"]) if args["role"] else None,
+        tag=args["tag"],
+        genre=args["genre"],
+        country=args["country"],
+        never_contacted=args["never_contacted"],
+        sort=args["sort"],
+    )
+    page = services.search_contacts(
+        get_session(), api_account(), filters, args["page"], args["per_page"]
+    )
+    return envelope(page, [contact_json(c) for c in page.items])
+
+
+@blp.post("")
+@blp.arguments(ContactInSchema)
+@blp.response(201, ContactSchema)
+@blp.alt_response(422, schema="Error")
+def create_contact(data: dict):
+    """Create a contact. It needs a name or an email; emails are unique per account."""
+    cleaned = clean_contact(data)
+    if not cleaned.ok:
+        raise ApiError(422, fields=cleaned.errors)
+    return contact_json(_save(cleaned.values))
+
+
+@blp.get("/<int:contact_id>")
+@blp.response(200, ContactSchema)
+@blp.alt_response(404, schema="Error")
+def get_contact(contact_id: int):
+    return contact_json(_contact_or_404(contact_id))
+
+
+@blp.patch("/<int:contact_id>")
+@blp.arguments(ContactInSchema)
+@blp.response(200, ContactSchema)
+@blp.alt_response(404, schema="Error")
+@blp.alt_response(422, schema="Error")
+def update_contact(data: dict, contact_id: int):
+    """Change the fields sent; the others stay as they are."""
+    contact = _contact_or_404(contact_id)
+    if "phone" in data and "country" not in data:
+        data = {**data, "country": contact.country}  # a local number needs the country
+    cleaned = clean_contact(data, partial=True)
+    after = {**services.contact_values(contact), **cleaned.values}
+    if not (after["first_name"] or after["last_name"] or after["email"]):
+        cleaned.errors.setdefault("first_name", []).append(
+            "A contact needs a name or an email address."
+        )
+    if not cleaned.ok:
+        raise ApiError(422, fields=cleaned.errors)
+    return contact_json(_save(cleaned.values, contact))
+
+
+@blp.delete("/<int:contact_id>")
+@blp.response(204)
+@blp.alt_response(404, schema="Error")
+def delete_contact(contact_id: int):
+    contact = _contact_or_404(contact_id)
+    session = get_session()
+    with transaction(session):
+        services.delete_contact(session, api_account(), contact)
+
+
+assert set(ContactInSchema().fields) == set(CONTACT_FIELDS), "API and field rules disagree"

@@ -1,0 +1,37 @@
+"""Schemas shared by API resources: pagination arguments and the list envelope."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from marshmallow import Schema, fields, validate
+
+from crm.pagination import MAX_PER_PAGE, Page
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(
+        load_default=50,
+        validate=validate.Range(min=1, max=MAX_PER_PAGE),
+        metadata={"description": f"At most {MAX_PER_PAGE}."},
+    )
+
+
+@cache
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The list envelope `{"items", "total", "page", "per_page"}` around `item_schema`."""
+    return type(
+        f"{item_schema.__name__.removesuffix('Schema')}PageSchema",
+        (Schema,),
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "total": fields.Integer(required=True),
+            "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
+        },
+    )
+
+
+def envelope(page: Page, items: list) -> dict:
+    return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page}
