@@ -72,6 +72,7 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = secure
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.IMPORTS_IN_BACKGROUND = True
 
 
 class TestConfig(Config):
@@ -83,6 +84,7 @@ class TestConfig(Config):
     def __init__(self, database_url: str, **overrides):
         super().__init__(environ={"SECRET_KEY": "test-secret", "DATABASE_URL": database_url})
         self.RATELIMIT_ENABLED = False
+        self.IMPORTS_IN_BACKGROUND = False  # run imports inline, so tests see their result
         self.SERVER_NAME = None
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -12,7 +12,19 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: object | None = None) -> Flask:
     """Assemble the app: configuration, extensions, blueprints, commands. No I/O here."""
     from config import Config
-    from crm import accounts, api, contacts, db, demo, errors, extensions, filters, home, security
+    from crm import (
+        accounts,
+        api,
+        contacts,
+        db,
+        demo,
+        errors,
+        extensions,
+        filters,
+        home,
+        imports,
+        security,
+    )
 
     config = config if config is not None else Config()
     app = Flask(
@@ -23,6 +35,18 @@ def create_app(config: object | None = None) -> Flask:
     )
     app.config.from_object(config)
 
-    for part in (db, extensions, security, errors, filters, home, accounts, contacts, demo, api):
+    for part in (
+        db,
+        extensions,
+        security,
+        errors,
+        filters,
+        home,
+        accounts,
+        contacts,
+        imports,
+        demo,
+        api,
+    ):
         part.init_app(app)
     return app

@@ -1,6 +1,7 @@
 """HTTP hardening applied to every response."""
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from werkzeug.exceptions import BadRequest
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -18,7 +19,37 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class NulCharacter(BadRequest):
+    description = "Text may not contain NUL characters."
+    show_description = True  # the message is meant for the caller, not a generic one
+
+
+def refuse_nul_characters() -> None:
+    """No text we store may hold a NUL character (PostgreSQL refuses them outright), so a
+    request carrying one in its query, form or JSON is refused here, once, for every view."""
+    if any(_has_nul(v) for v in request.args.values()):
+        raise NulCharacter()
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.is_json and _has_nul(request.get_json(silent=True)):
+            raise NulCharacter()
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            if any(_has_nul(v) for v in request.form.values()):
+                raise NulCharacter()
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers

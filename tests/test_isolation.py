@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.accounts.tokens import create_token
+from crm.imports.services import import_now
 from crm.models import Company, Contact
 from tests.conftest import log_in
 
@@ -23,7 +24,9 @@ PUBLIC = {
     "tokens.create_token",
 }
 # URL parameters, and which of the first account's objects fill them.
-OBJECTS = {"contact_id": "contact", "company_id": "company", "token_id": "token"}
+OBJECTS = {
+    "contact_id": "contact", "company_id": "company", "token_id": "token", "import_id": "import",
+}
 SECRET = "Zanzibar-Secret-7"
 # Routes that act on the session itself; walking them would end the intruder's visit.
 SESSION_ONLY = {"accounts.logout"}
@@ -43,8 +46,13 @@ def victim(make_user, make_contact, session):
         country="Iceland",
     )
     token, plain = create_token(session, user, SECRET)
+    csv = f"Name,Email,Notes\n{SECRET} Two,two@victim.example,{SECRET}\n{SECRET},bad@,x\n"
+    record, _summary = import_now(session, user.account, user, f"{SECRET}.csv", csv.encode())
     session.commit()
-    return {"user": user, "contact": contact, "company": contact.company, "token": token}
+    return {
+        "user": user, "contact": contact, "company": contact.company, "token": token,
+        "import": record,
+    }
 
 
 def routes(app):

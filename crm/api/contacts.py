@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from flask import Response, current_app
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from crm.api.auth import api_account, resource_blueprint
+from crm.api.auth import api_account, api_user, resource_blueprint
 from crm.api.errors import ApiError
 from crm.api.schemas import PageArgs, envelope, page_of
 from crm.contacts import services
 from crm.contacts.fields import CONTACT_FIELDS, clean_contact
 from crm.db import get_session, transaction
+from crm.imports.export import stream_export
+from crm.imports.reading import UnreadableFile
+from crm.imports.services import import_now
 from crm.models import Contact, Role
 from crm.scope import NotFound, get_owned
 
@@ -78,6 +83,18 @@ class ContactQuerySchema(PageArgs):
     country = fields.String(load_default="")
     never_contacted = fields.Boolean(load_default=False)
     sort = fields.String(load_default="name", validate=validate.OneOf(list(services.SORTS)))
+
+
+def _filters(args: dict) -> services.ContactFilters:
+    return services.ContactFilters(
+        q=args["q"],
+        role=Role(args["role"]) if args["role"] else None,
+        tag=args["tag"],
+        genre=args["genre"],
+        country=args["country"],
+        never_contacted=args["never_contacted"],
+        sort=args["sort"],
+    )
 
 
 def contact_json(contact: Contact) -> dict:
@@ -175,6 +192,68 @@ def delete_contact(contact_id: int):
     session = get_session()
     with transaction(session):
         services.delete_contact(session, api_account(), contact)
+
+
+class ImportFormSchema(Schema):
+    dry_run = fields.Boolean(load_default=False)
+
+
+class ImportFileSchema(Schema):
+    file = Upload(required=True)
+
+
+class ImportErrorSchema(Schema):
+    row = fields.Integer(required=True)
+    message = fields.String(required=True)
+
+
+class ImportResultSchema(Schema):
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    skipped = fields.Integer(required=True)
+    errors = fields.List(fields.Nested(ImportErrorSchema), required=True)
+
+
+@blp.post("/import")
+@blp.arguments(ImportFormSchema, location="form")
+@blp.arguments(ImportFileSchema, location="files")
+@blp.response(200, ImportResultSchema)
+@blp.alt_response(422, schema="Error", description="The file as a whole was refused")
+def import_contacts(form: dict, files: dict):
+    """Import a CSV file (multipart field `file`), with the web import's rules.
+
+    With `dry_run=true` nothing is written. A file that cannot be read at all is refused
+    with 422 and nothing is imported."""
+    session, account = get_session(), api_account()
+    upload = files["file"]
+    try:
+        with transaction(session):
+            _record, summary = import_now(
+                session,
+                account,
+                api_user(),
+                upload.filename or "upload.csv",
+                upload.read(),
+                dry_run=form["dry_run"],
+            )
+            if form["dry_run"]:
+                session.rollback()
+    except UnreadableFile as exc:
+        raise ApiError(422, str(exc), fields={"file": [str(exc)]}) from None
+    return summary.as_dict()
+
+
+@blp.get("/export.csv")
+@blp.arguments(ContactQuerySchema, location="query")
+@blp.response(200, {"type": "string"}, content_type="text/csv")
+def export_contacts(args: dict):
+    """All contacts (or those the filters select) as CSV, with the contract's columns."""
+    lines = stream_export(current_app.extensions["crm.db"], api_account().id, _filters(args))
+    return Response(
+        lines,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="stagedoor-contacts.csv"'},
+    )
 
 
 assert set(ContactInSchema().fields) == set(CONTACT_FIELDS), "API and field rules disagree"

@@ -61,6 +61,8 @@ def _flatten(messages: object) -> dict[str, list[str]]:
 def json_error(error: HTTPException):
     code = error.code or 500
     body: dict[str, object] = {"error": MESSAGES.get(code, error.description or "Error.")}
+    if getattr(error, "show_description", False):
+        body["error"] = error.description
     if isinstance(error, ApiError):
         body["error"] = error.description
         if error.fields:

@@ -150,58 +150,88 @@ def find_by_email(
     return session.scalar(stmt)
 
 
-def company_named(session: Session, account: Account, name: str) -> Company | None:
-    """The account's company of that name (case- and accent-insensitive), created if new."""
-    name = " ".join(name.split())
-    if not name:
-        return None
-    company = session.scalar(owned(Company, account).where(Company.key == fold(name)))
-    if company is None:
-        company = Company(account_id=account.id, name=name, key=fold(name))
-        session.add(company)
-        session.flush()
-    return company
+class Resolver:
+    """Finds (or creates) an account's companies and tags by name, remembering what it has
+    seen: one query per new name instead of one per contact in a bulk import."""
+
+    def __init__(self, session: Session, account: Account):
+        self.session, self.account = session, account
+        self._companies: dict[str, Company] = {}
+        self._tags: dict[tuple[TagKind, str], Tag] = {}
+
+    def company(self, name: str) -> Company | None:
+        """The company of that name (case- and accent-insensitive), created if new."""
+        name = " ".join(name.split())
+        if not name:
+            return None
+        key = fold(name)
+        if key not in self._companies:
+            company = self.session.scalar(owned(Company, self.account).where(Company.key == key))
+            if company is None:
+                company = Company(account_id=self.account.id, name=name, key=key)
+                self.session.add(company)
+                self.session.flush()
+            self._companies[key] = company
+        return self._companies[key]
+
+    def tags(self, kind: TagKind, names: list[str]) -> list[Tag]:
+        wanted = {fold(n): n for n in names}
+        missing = [key for key in wanted if (kind, key) not in self._tags]
+        if missing:
+            for tag in self.session.scalars(
+                select(Tag).where(
+                    Tag.account_id == self.account.id, Tag.kind == kind, Tag.key.in_(missing)
+                )
+            ):
+                self._tags[(kind, tag.key)] = tag
+            for key in missing:
+                if (kind, key) not in self._tags:
+                    tag = Tag(account_id=self.account.id, kind=kind, name=wanted[key], key=key)
+                    self.session.add(tag)
+                    self._tags[(kind, key)] = tag
+        return [self._tags[(kind, key)] for key in wanted]
+
+    def forget_tags(self) -> None:
+        """After tags may have been pruned, look them up again."""
+        self._tags.clear()
 
 
-def tags_named(session: Session, account: Account, kind: TagKind, names: list[str]) -> list[Tag]:
-    if not names:
-        return []
-    wanted = {fold(n): n for n in names}
-    found = {
-        t.key: t
-        for t in session.scalars(
-            select(Tag).where(
-                Tag.account_id == account.id, Tag.kind == kind, Tag.key.in_(list(wanted))
-            )
-        )
+def derived_fields(
+    first_name: str, last_name: str, email: str | None, company: str, notes: str
+) -> dict[str, str | None]:
+    """What the list sorts and searches on, from a contact's own fields."""
+    name = " ".join(p for p in (last_name, first_name) if p)
+    return {
+        "sort_name": fold(name or email or "")[:220],
+        "company_key": fold(company) or None,
+        "search_text": fold(" ".join((first_name, last_name, email or "", company, notes))),
     }
-    for key, name in wanted.items():
-        if key not in found:
-            found[key] = Tag(account_id=account.id, kind=kind, name=name, key=key)
-            session.add(found[key])
-    return [found[key] for key in wanted]
 
 
 def refresh_derived(contact: Contact) -> None:
-    """Recompute what the list sorts and searches on from the contact's own fields."""
-    name = " ".join(p for p in (contact.last_name, contact.first_name) if p)
-    contact.sort_name = fold(name or contact.email or "")[:220]
     company = contact.company.name if contact.company else ""
-    contact.company_key = fold(company) or None
-    contact.search_text = fold(
-        " ".join(
-            (contact.first_name, contact.last_name, contact.email or "", company, contact.notes)
-        )
+    derived = derived_fields(
+        contact.first_name, contact.last_name, contact.email, company, contact.notes
     )
+    for name, value in derived.items():
+        setattr(contact, name, value)
 
 
-def apply_values(session: Session, account: Account, contact: Contact, values: dict) -> None:
+def apply_values(
+    session: Session,
+    account: Account,
+    contact: Contact,
+    values: dict,
+    resolver: Resolver | None = None,
+) -> None:
     """Write cleaned values (see crm.contacts.fields.clean_contact) onto a contact."""
     with session.no_autoflush:
-        _apply_values(session, account, contact, values)
+        _apply_values(session, account, contact, values, resolver or Resolver(session, account))
 
 
-def _apply_values(session: Session, account: Account, contact: Contact, values: dict) -> None:
+def _apply_values(
+    session: Session, account: Account, contact: Contact, values: dict, resolver: Resolver
+) -> None:
     if "email" in values:
         duplicate = find_by_email(session, account, values["email"], exclude_id=contact.id)
         if duplicate is not None:
@@ -212,23 +242,26 @@ def _apply_values(session: Session, account: Account, contact: Contact, values: 
     if "email" in values:
         contact.email_key = email_key(values["email"])
     if "company" in values:
-        contact.company = company_named(session, account, values["company"])
+        contact.company = resolver.company(values["company"])
     for kind, name in ((TagKind.GENRE, "genres"), (TagKind.TAG, "tags")):
         if name in values:
             before = {t.id for t in contact.labels if t.kind == kind and t.id is not None}
             others = [t for t in contact.labels if t.kind != kind]
-            contact.labels = others + tags_named(session, account, kind, values[name])
+            contact.labels = others + resolver.tags(kind, values[name])
             dropped = before - {t.id for t in contact.labels}
             if dropped:
                 prune_tags(session, account, dropped)
+                resolver.forget_tags()
     refresh_derived(contact)
     contact.updated_at = utcnow()
 
 
-def create_contact(session: Session, account: Account, values: dict) -> Contact:
+def create_contact(
+    session: Session, account: Account, values: dict, resolver: Resolver | None = None
+) -> Contact:
     contact = Contact(account_id=account.id, labels=[])
     session.add(contact)
-    apply_values(session, account, contact, values)
+    apply_values(session, account, contact, values, resolver)
     session.flush()
     return contact
 

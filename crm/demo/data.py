@@ -10,7 +10,7 @@ import re
 from sqlalchemy.orm import Session
 
 from crm.contacts.fields import clean_contact
-from crm.contacts.services import create_contact
+from crm.contacts.services import Resolver, create_contact
 from crm.models import Account, CompanyKind, Contact, Role
 from crm.scope import owned
 
@@ -224,13 +224,14 @@ def load_demo(session: Session, account: Account, count: int = 3000) -> int:
         for name, _domain in names
     }
     added = 0
+    resolver = Resolver(session, account)
     for row in demo_rows(count):
         if str(row["email"]).lower() in existing:
             continue
         cleaned = clean_contact(row)
         if not cleaned.ok:  # the generator makes valid rows; this guards against drift
             raise ValueError(f"demo row is invalid: {cleaned.errors}")
-        contact = create_contact(session, account, cleaned.values)
+        contact = create_contact(session, account, cleaned.values, resolver)
         if contact.company is not None and contact.company.kind is None:
             contact.company.kind = kinds.get(contact.company.name)
         added += 1

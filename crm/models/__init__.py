@@ -2,8 +2,22 @@
 
 from crm.models.accounts import Account, ApiToken, User
 from crm.models.contacts import Company, CompanyKind, Contact, Role, Tag, TagKind, contact_tags
+from crm.models.imports import (
+    ChangeAction,
+    ContactImport,
+    ImportChange,
+    ImportMapping,
+    ImportRowError,
+    ImportStatus,
+)
 
 __all__ = [
+    "ChangeAction",
+    "ContactImport",
+    "ImportChange",
+    "ImportMapping",
+    "ImportRowError",
+    "ImportStatus",
     "Account",
     "ApiToken",
     "Company",

@@ -42,3 +42,45 @@
     }
   }
 })();
+
+// Imports: drop a file on the upload box; watch a running import's progress.
+(function () {
+  "use strict";
+  var zone = document.querySelector("[data-dropzone]");
+  if (zone) {
+    var input = zone.querySelector("input[type=file]");
+    ["dragenter", "dragover"].forEach(function (name) {
+      zone.addEventListener(name, function (event) {
+        event.preventDefault();
+        zone.classList.add("dropzone-active");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      zone.addEventListener(name, function () { zone.classList.remove("dropzone-active"); });
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        input.files = event.dataTransfer.files;
+        zone.closest("form").submit();
+      }
+    });
+  }
+
+  var box = document.getElementById("import-progress");
+  if (box && box.getAttribute("data-status") === "running") {
+    var bar = box.querySelector("progress");
+    var done = box.querySelector("[data-done]");
+    var poll = function () {
+      fetch(box.getAttribute("data-progress-url"), { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (state) {
+          if (bar) { bar.max = state.total || 1; bar.value = state.done; }
+          if (done) { done.textContent = state.done; }
+          if (state.status === "running") { setTimeout(poll, 700); } else { window.location.reload(); }
+        })
+        .catch(function () { setTimeout(poll, 2000); });
+    };
+    setTimeout(poll, 700);
+  }
+})();

@@ -42,3 +42,12 @@ def test_docs_page_uses_only_local_assets(client):
     page = client.get("/api/docs").get_data(as_text=True)
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(api, client, user):
+    response = api.post("/api/v1/contacts", json={"first_name": "A\u0000na"})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "Text may not contain NUL characters."}
+    response = client.post("/api/v1/tokens", json={"email": "\u0000", "password": "x"})
+    assert response.status_code == 400
+    assert api.get("/api/v1/contacts?q=%00").status_code == 400

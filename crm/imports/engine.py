@@ -1,0 +1,420 @@
+"""Planning and running a contact import, and undoing one.
+
+One pass over the file decides each row's fate: new contact, update of an existing one
+(same email, case-insensitive, within the account), skipped (empty, an exact duplicate,
+or nothing new) or rejected (with the reason). A dry run stops there; a real run writes
+the valid rows in the caller's transaction, in chunks, with bulk statements."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.contacts.fields import CONTACT_FIELDS, clean_contact, email_key
+from crm.contacts.services import (
+    PLAIN_FIELDS,
+    Resolver,
+    apply_values,
+    contact_values,
+    derived_fields,
+    prune_tags,
+)
+from crm.db import utcnow
+from crm.imports.mapping import FULL_NAME, IGNORE, split_full_name
+from crm.imports.reading import CsvFile
+from crm.models import (
+    Account,
+    ChangeAction,
+    Company,
+    Contact,
+    ContactImport,
+    ImportChange,
+    ImportRowError,
+    ImportStatus,
+    Tag,
+    TagKind,
+    contact_tags,
+)
+from crm.scope import owned
+
+CHUNK = 1000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+GOOGLE_SYSTEM_GROUPS = {"* mycontacts", "* starred", "* friends", "* family", "* coworkers"}
+
+
+@dataclass
+class RowResult:
+    row_number: int
+    action: str  # "create", "update", "skip", "reject"
+    values: dict = field(default_factory=dict)
+    message: str = ""
+    cells: list[str] = field(default_factory=list)
+    written: bool = False  # already in the database: later rows update it there
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    rows: int = 0
+    errors: list[RowResult] = field(default_factory=list)
+    preview: list[RowResult] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "errors": [{"row": e.row_number, "message": e.message} for e in self.errors],
+        }
+
+
+# --- from cells to clean values ---------------------------------------------------------
+
+
+def unneutralise(cell: str) -> str:
+    """Undo the export's guard against spreadsheet formulas ('=... -> =...)."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_PREFIXES:
+        return cell[1:]
+    return cell
+
+
+def raw_values(cells: list[str], mapping: list[str]) -> dict[str, str]:
+    """The row's cells by contact field, as text; unmapped and missing cells left out."""
+    raw: dict[str, str] = {}
+    for index, target in enumerate(mapping):
+        if target == IGNORE or index >= len(cells):
+            continue
+        cell = unneutralise(cells[index].strip())
+        if not cell:
+            continue
+        if target == FULL_NAME:
+            first, last = split_full_name(cell)
+            raw.setdefault("first_name", first)
+            raw.setdefault("last_name", last)
+        elif target in ("tags", "genres") and ":::" in cell:
+            # Google Contacts joins groups as "* myContacts ::: Festival ::: Radio".
+            parts = [p.strip() for p in cell.split(":::")]
+            raw[target] = "; ".join(p for p in parts if p.lower() not in GOOGLE_SYSTEM_GROUPS)
+        else:
+            raw[target] = cell
+    return raw
+
+
+def clean_row(raw: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
+    """Clean a row's given fields with the contact rules; a row needs a name or an email."""
+    result = clean_contact(raw, partial=True)
+    values = {k: v for k, v in result.values.items() if v not in ("", None, [], False)}
+    if not result.errors and not (
+        values.get("first_name") or values.get("last_name") or values.get("email")
+    ):
+        result.errors["first_name"] = ["A contact needs a name or an email address."]
+    return values, result.errors
+
+
+def merge(existing: dict, incoming: dict) -> dict:
+    """The fields an import changes on a contact: filled cells win, empty ones never erase,
+    genres and tags are added, notes appended. Do-not-contact is only ever switched on."""
+    changes: dict = {}
+    for name, value in incoming.items():
+        current = existing.get(name)
+        if name in ("genres", "tags"):
+            known = {v.casefold() for v in current or []}
+            added = [v for v in value if v.casefold() not in known]
+            if added:
+                changes[name] = [*(current or []), *added]
+        elif name == "notes":
+            if value not in (current or ""):
+                changes[name] = f"{current}\n\n{value}" if current else value
+        elif name == "do_not_contact":
+            if value and not current:
+                changes[name] = True
+        elif name == "email":
+            if email_key(value) != email_key(current):
+                changes[name] = value
+        elif value != current:
+            changes[name] = value
+    return changes
+
+
+def _message(errors: dict[str, list[str]]) -> str:
+    return "; ".join(f"{name.replace('_', ' ')}: {' '.join(msgs)}" for name, msgs in errors.items())
+
+
+# --- planning ---------------------------------------------------------------------------
+
+
+class Planner:
+    """Decides each row's action, remembering what earlier rows of the file did."""
+
+    def __init__(self, session: Session, account: Account):
+        self.session, self.account = session, account
+        # Every email of the account, to tell new contacts from updates without a query a row.
+        self.existing: dict[str, int] = dict(
+            session.execute(
+                select(Contact.email_key, Contact.id).where(
+                    Contact.account_id == account.id, Contact.email_key.is_not(None)
+                )
+            ).all()
+        )
+        self.in_file: dict[str, RowResult] = {}  # email key -> first row with it
+        self.seen_rows: set[tuple] = set()  # exact values of rows without an email
+
+    def plan(self, row_number: int, cells: list[str], mapping: list[str]) -> RowResult:
+        raw = raw_values(cells, mapping)
+        if not raw:
+            return RowResult(row_number, "skip", message="empty row", cells=cells)
+        values, errors = clean_row(raw)
+        if errors:
+            return RowResult(row_number, "reject", message=_message(errors), cells=cells)
+        key = email_key(values.get("email"))
+        if key is None:
+            fingerprint = tuple(sorted((k, str(v)) for k, v in values.items()))
+            if fingerprint in self.seen_rows:
+                return RowResult(row_number, "skip", values, "duplicate row", cells)
+            self.seen_rows.add(fingerprint)
+            return RowResult(row_number, "create", values, cells=cells)
+        earlier = self.in_file.get(key)
+        if earlier is not None and not earlier.written:
+            changes = merge(earlier.values, values)
+            if not changes:
+                return RowResult(row_number, "skip", values, "duplicate row", cells)
+            earlier.values.update(changes)
+            return RowResult(row_number, "merged", values, cells=cells)
+        action = "update" if key in self.existing else "create"
+        result = RowResult(row_number, action, values, cells=cells)
+        self.in_file[key] = result
+        return result
+
+
+def plan_rows(
+    session: Session, account: Account, csv_file: CsvFile, mapping: list[str]
+) -> Iterator[RowResult]:
+    planner = Planner(session, account)
+    for row_number, cells in csv_file.rows():
+        yield planner.plan(row_number, cells, mapping)
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+class Writer:
+    """Writes planned rows in chunks: bulk inserts for new contacts, the ORM for updates."""
+
+    def __init__(self, session: Session, account: Account, record: ContactImport):
+        self.session, self.account, self.record = session, account, record
+        self.resolver = Resolver(session, account)
+
+    def create(self, rows: list[RowResult]) -> list[int]:
+        if not rows:
+            return []
+        now = utcnow()
+        records, labels = [], []
+        for row in rows:
+            v = row.values
+            company = self.resolver.company(v.get("company", ""))
+            record = {name: v.get(name, "") for name in PLAIN_FIELDS}
+            record.update(
+                account_id=self.account.id,
+                email=v.get("email") or None,
+                email_key=email_key(v.get("email")),
+                role=v.get("role"),
+                do_not_contact=bool(v.get("do_not_contact")),
+                company_id=company.id if company else None,
+                created_at=now,
+                updated_at=now,
+                **derived_fields(
+                    v.get("first_name", ""),
+                    v.get("last_name", ""),
+                    v.get("email"),
+                    company.name if company else "",
+                    v.get("notes", ""),
+                ),
+            )
+            records.append(record)
+            labels.append(
+                self.resolver.tags(TagKind.GENRE, v.get("genres", []))
+                + self.resolver.tags(TagKind.TAG, v.get("tags", []))
+            )
+        self.session.flush()  # new companies and tags get their ids
+        ids = self.session.scalars(
+            insert(Contact).returning(Contact.id, sort_by_parameter_order=True), records
+        ).all()
+        links = [
+            {"contact_id": contact_id, "tag_id": tag.id}
+            for contact_id, tags in zip(ids, labels, strict=True)
+            for tag in tags
+        ]
+        if links:
+            self.session.execute(insert(contact_tags), links)
+        self.session.execute(
+            insert(ImportChange),
+            [
+                {"import_id": self.record.id, "contact_id": i, "action": ChangeAction.CREATED}
+                for i in ids
+            ],
+        )
+        return list(ids)
+
+    def update(self, rows: list[RowResult], existing: dict[str, int]) -> list[RowResult]:
+        """Merge rows into their contacts; returns the rows that turned out to change nothing."""
+        if not rows:
+            return []
+        by_id = {existing[email_key(r.values["email"])]: r for r in rows}
+        contacts = self.session.scalars(
+            owned(Contact, self.account)
+            .where(Contact.id.in_(list(by_id)))
+            .options(selectinload(Contact.labels), selectinload(Contact.company))
+        ).all()
+        unchanged, changes_rows = [], []
+        for contact in contacts:
+            row = by_id[contact.id]
+            before = contact_values(contact)
+            changes = merge(before, row.values)
+            changes.pop("email", None)  # matched by email: keep the contact's spelling
+            if not changes:
+                unchanged.append(row)
+                continue
+            apply_values(self.session, self.account, contact, changes, self.resolver)
+            changes_rows.append(
+                {
+                    "import_id": self.record.id,
+                    "contact_id": contact.id,
+                    "action": ChangeAction.UPDATED,
+                    "before": {name: _jsonable(before[name]) for name in changes},
+                }
+            )
+        if changes_rows:
+            self.session.execute(insert(ImportChange), changes_rows)
+        return unchanged
+
+    def reject(self, rows: list[RowResult]) -> None:
+        if rows:
+            self.session.execute(
+                insert(ImportRowError),
+                [
+                    {
+                        "import_id": self.record.id,
+                        "row_number": r.row_number,
+                        "cells": r.cells,
+                        "message": r.message,
+                    }
+                    for r in rows
+                ],
+            )
+
+
+def _jsonable(value: object) -> object:
+    return value.value if hasattr(value, "value") else value
+
+
+def run_import(
+    session: Session,
+    account: Account,
+    csv_file: CsvFile,
+    mapping: list[str],
+    record: ContactImport | None = None,
+    *,
+    dry_run: bool = False,
+    preview_rows: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Plan every row and, unless `dry_run`, write the valid ones. The caller commits."""
+    summary = ImportSummary()
+    planner = Planner(session, account)
+    writer = None if dry_run else Writer(session, account, record)
+    pending: list[RowResult] = []
+
+    def flush() -> None:
+        creates = [r for r in pending if r.action == "create"]
+        updates = [r for r in pending if r.action == "update"]
+        rejects = [r for r in pending if r.action == "reject"]
+        if writer is not None:
+            for row, contact_id in zip(creates, writer.create(creates), strict=True):
+                if row.values.get("email"):
+                    planner.existing[email_key(row.values["email"])] = contact_id
+            for row in writer.update(updates, planner.existing):
+                row.action, row.message = "skip", "already up to date"
+            writer.reject(rejects)
+        for row in pending:
+            row.written = True
+        for row in pending:
+            summary.rows += 1
+            if row.action == "create":
+                summary.created += 1
+            elif row.action in ("update", "merged"):
+                summary.updated += 1
+            elif row.action == "skip":
+                summary.skipped += 1
+            else:
+                summary.rejected += 1
+                summary.errors.append(row)
+        pending.clear()
+        if progress is not None:
+            progress(summary.rows)
+
+    for row_number, cells in csv_file.rows():
+        row = planner.plan(row_number, cells, mapping)
+        if len(summary.preview) < preview_rows:
+            summary.preview.append(row)
+        pending.append(row)
+        # Later rows may merge into earlier ones of the same email: write a chunk only when
+        # no row in it can still change, i.e. at the end, unless the file is large.
+        if len(pending) >= CHUNK:
+            flush()
+    flush()
+    if writer is not None:
+        record.created, record.updated = summary.created, summary.updated
+        record.skipped, record.rejected = summary.skipped, summary.rejected
+        record.rows_total = record.rows_done = summary.rows
+        record.status, record.finished_at = ImportStatus.DONE, utcnow()
+    return summary
+
+
+def undo_import(session: Session, account: Account, record: ContactImport) -> tuple[int, int]:
+    """Remove the contacts an import created and put back the fields it changed.
+    Returns (contacts removed, contacts restored)."""
+    if record.account_id != account.id or record.status != ImportStatus.DONE:
+        raise ValueError("Only a finished import can be undone.")
+    changes = session.scalars(
+        select(ImportChange).where(
+            ImportChange.import_id == record.id, ImportChange.contact_id.is_not(None)
+        )
+    ).all()
+    created = [c.contact_id for c in changes if c.action == ChangeAction.CREATED]
+    updated = {c.contact_id: c.before or {} for c in changes if c.action == ChangeAction.UPDATED}
+    resolver = Resolver(session, account)
+    restored = 0
+    for start in range(0, len(updated), CHUNK):
+        ids = list(updated)[start : start + CHUNK]
+        for contact in session.scalars(
+            owned(Contact, account).where(Contact.id.in_(ids)).options(selectinload(Contact.labels))
+        ):
+            before = {k: v for k, v in updated[contact.id].items() if k in CONTACT_FIELDS}
+            apply_values(session, account, contact, before, resolver)
+            restored += 1
+    for start in range(0, len(created), CHUNK):
+        session.execute(
+            delete(Contact).where(
+                Contact.account_id == account.id, Contact.id.in_(created[start : start + CHUNK])
+            )
+        )
+    # Companies and tags the import brought in that nobody uses any more go with it.
+    session.execute(
+        delete(Company).where(
+            Company.account_id == account.id,
+            Company.created_at >= record.created_at,
+            Company.id.not_in(select(Contact.company_id).where(Contact.company_id.is_not(None))),
+        )
+    )
+    prune_tags(
+        session, account, set(session.scalars(select(Tag.id).where(Tag.account_id == account.id)))
+    )
+    record.status, record.undone_at = ImportStatus.UNDONE, utcnow()
+    session.flush()
+    return len(created), restored

@@ -1,0 +1,214 @@
+"""Which column of a file goes into which contact field.
+
+Headers are recognised from the contract's own header, the fields' human labels, and the
+column names of the exports artists actually have: Google Contacts (old and new), Outlook,
+and hand-made sheets ("Name", "Label", "Position", "IG", ...)."""
+
+from __future__ import annotations
+
+import re
+
+from crm.contacts.fields import CONTACT_FIELDS
+from crm.text import fold
+
+FULL_NAME = "full_name"  # split into first and last name
+IGNORE = ""
+
+TARGETS: dict[str, str] = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    FULL_NAME: "Full name (split into first and last)",
+    "email": "Email",
+    "phone": "Phone",
+    "role": "Role",
+    "company": "Company",
+    "title": "Job title",
+    "city": "City",
+    "country": "Country",
+    "genres": "Genres",
+    "tags": "Tags",
+    "website": "Website",
+    "instagram": "Instagram",
+    "twitter": "X / Twitter",
+    "tiktok": "TikTok",
+    "linkedin": "LinkedIn",
+    "notes": "Notes",
+    "do_not_contact": "Do not contact",
+}
+assert set(TARGETS) == set(CONTACT_FIELDS) | {FULL_NAME}
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "first_name": ("first name", "firstname", "given name", "forename", "first"),
+    "last_name": ("last name", "lastname", "family name", "surname", "last"),
+    FULL_NAME: (
+        "name",
+        "full name",
+        "fullname",
+        "contact",
+        "contact name",
+        "display name",
+        "person",
+    ),
+    "email": (
+        "email",
+        "e-mail",
+        "email address",
+        "e-mail address",
+        "e-mail 1 - value",
+        "email 1 - value",
+        "primary email",
+        "work email",
+        "mail",
+        "e mail",
+    ),
+    "phone": (
+        "phone",
+        "phone number",
+        "mobile",
+        "mobile phone",
+        "cell",
+        "telephone",
+        "tel",
+        "business phone",
+        "primary phone",
+        "phone 1 - value",
+        "home phone",
+        "work phone",
+    ),
+    "role": ("role", "type", "category", "contact type"),
+    "company": (
+        "company",
+        "organization",
+        "organisation",
+        "label",
+        "record label",
+        "agency",
+        "management",
+        "outlet",
+        "publication",
+        "organization 1 - name",
+        "organization name",
+        "employer",
+        "company name",
+    ),
+    "title": (
+        "title",
+        "job title",
+        "position",
+        "organization 1 - title",
+        "organization title",
+        "job",
+        "role at company",
+    ),
+    "city": ("city", "location", "town", "business city", "home city", "address 1 - city"),
+    "country": (
+        "country",
+        "business country/region",
+        "country/region",
+        "home country/region",
+        "address 1 - country",
+        "nation",
+    ),
+    "genres": ("genres", "genre", "genre(s)", "music", "styles", "style"),
+    "tags": ("tags", "tag", "labels", "categories", "groups", "group membership", "lists"),
+    "website": ("website", "web site", "web page", "url", "site", "homepage", "website 1 - value"),
+    "instagram": ("instagram", "ig", "insta", "instagram handle"),
+    "twitter": ("twitter", "x", "x / twitter", "x/twitter", "twitter handle"),
+    "tiktok": ("tiktok", "tik tok"),
+    "linkedin": ("linkedin", "linked in", "linkedin url"),
+    "notes": ("notes", "note", "comments", "comment", "description", "about"),
+    "do_not_contact": (
+        "do not contact",
+        "do_not_contact",
+        "dnc",
+        "unsubscribed",
+        "opted out",
+        "no contact",
+    ),
+}
+
+
+def header_key(header: str) -> str:
+    """How headers are compared: folded, with `_` and runs of spaces as one space."""
+    return re.sub(r"\s+", " ", fold(header).replace("_", " ")).strip()
+
+
+_BY_HEADER: dict[str, str] = {}
+for _field, _names in _ALIASES.items():
+    for _name in (*_names, _field, TARGETS[_field]):
+        _BY_HEADER.setdefault(header_key(_name), _field)
+
+
+def guess_field(header: str) -> str:
+    return _BY_HEADER.get(header_key(header), IGNORE)
+
+
+# Headers too vague to win over a specific one: Outlook's "Title" is Mr/Ms, and its
+# "Job Title" should fill the job title even though "Title" comes first.
+WEAK_HEADERS = {
+    "title",
+    "type",
+    "category",
+    "contact",
+    "person",
+    "location",
+    "mail",
+    "site",
+    "url",
+    "x",
+    "first",
+    "last",
+    "job",
+    "music",
+    "style",
+    "labels",
+    "groups",
+}
+
+
+def auto_mapping(header: list[str], saved: dict[str, str] | None = None) -> list[str]:
+    """A target field for each column (IGNORE for none). A saved mapping wins where it names
+    the column; otherwise each field goes to its most specific column, the first on a tie."""
+    candidates: list[tuple[str, int]] = []
+    for column in header:
+        key = header_key(column)
+        if saved and key in saved:
+            candidates.append((saved[key], 3))
+        else:
+            candidates.append((guess_field(column), 1 if key in WEAK_HEADERS else 2))
+    best: dict[str, int] = {}
+    for index, (field, strength) in enumerate(candidates):
+        if field and (field not in best or strength > candidates[best[field]][1]):
+            best[field] = index
+    mapping = [
+        field if field and best.get(field) == i else IGNORE
+        for i, (field, _strength) in enumerate(candidates)
+    ]
+    if FULL_NAME in mapping and ({"first_name", "last_name"} & set(mapping)):
+        mapping = [IGNORE if f == FULL_NAME else f for f in mapping]
+    return mapping
+
+
+def check_mapping(mapping: list[str]) -> str | None:
+    """Why a mapping cannot be used (no name or email column), or None."""
+    if not {"first_name", "last_name", FULL_NAME, "email"} & set(mapping):
+        return (
+            "No column holds a name or an email address, so no contact could be made. "
+            "Map a column to Name, First name, Last name or Email."
+        )
+    unknown = set(mapping) - set(TARGETS) - {IGNORE}
+    if unknown:
+        return f"Unknown field(s): {', '.join(sorted(unknown))}."
+    return None
+
+
+def split_full_name(name: str) -> tuple[str, str]:
+    """ "Ana María Okafor" -> ("Ana María", "Okafor"); "Okafor, Ana" -> ("Ana", "Okafor")."""
+    name = " ".join(name.split())
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip(), last.strip()
+    if " " not in name:
+        return name, ""
+    first, _, last = name.rpartition(" ")
+    return first, last

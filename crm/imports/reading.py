@@ -1,0 +1,103 @@
+"""Turning an uploaded file into rows: encoding, delimiter and RFC 4180 quoting."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+DELIMITERS = ",;\t"
+SNIFF_BYTES = 64 * 1024
+csv.field_size_limit(1_000_000)
+
+
+class UnreadableFile(ValueError):
+    """The file as a whole cannot be imported; the message says why, for the user."""
+
+
+@dataclass
+class CsvFile:
+    """A decoded CSV file: its header and an iterator over the rest, read lazily."""
+
+    encoding: str
+    delimiter: str
+    header: list[str]
+    text: io.TextIOBase
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(line number of the row's start in the file, cells) for each data row."""
+        self.text.seek(0)
+        reader = csv.reader(self.text, delimiter=self.delimiter)
+        next(reader, None)  # the header
+        start = reader.line_num + 1
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+
+
+def detect_encoding(head: bytes) -> str:
+    """The encoding of a file from its first bytes: BOMs first, then UTF-8, then a detector."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        # UTF-16 without a BOM puts a NUL beside every ASCII character.
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > len(head) // 4 and even == 0:
+            return "utf-16-le"
+        if even > len(head) // 4 and odd == 0:
+            return "utf-16-be"
+        raise UnreadableFile("This looks like a binary file, not a CSV. Export it as CSV first.")
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut at the end of the sample
+            return "utf-8"
+    best = from_bytes(head, cp_isolation=["cp1252", "latin_1", "cp1250", "mac_roman"]).best()
+    if best is None:
+        raise UnreadableFile("The file's text encoding could not be recognised. Save it as UTF-8.")
+    # Excel on Windows writes cp1252; it is a superset of Latin-1's printable characters.
+    return "cp1252" if best.encoding in ("latin_1", "iso8859_1") else best.encoding
+
+
+def detect_delimiter(sample: str) -> str:
+    """Comma, semicolon or tab: whichever splits the first lines most consistently."""
+    lines = [line for line in sample.splitlines()[:20] if line.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in DELIMITERS}
+        return max(counts, key=counts.get) if max(counts.values()) else ","
+
+
+def open_csv(data: bytes) -> CsvFile:
+    """Decode and inspect an uploaded file, refusing what is not a CSV with a clear reason."""
+    if not data.strip():
+        raise UnreadableFile("The file is empty.")
+    encoding = detect_encoding(data[:SNIFF_BYTES])
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        encoding = "cp1252"
+    if "\x00" in text[:SNIFF_BYTES]:
+        raise UnreadableFile("This looks like a binary file, not a CSV. Export it as CSV first.")
+    text = text.lstrip("\ufeff")
+    delimiter = detect_delimiter(text[:SNIFF_BYTES])
+    stream = io.StringIO(text, newline="")
+    try:
+        header = next(csv.reader(stream, delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise UnreadableFile(f"The file is not a valid CSV: {exc}.") from None
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise UnreadableFile("The first row must name the columns (First name, Email, ...).")
+    return CsvFile(encoding=encoding, delimiter=delimiter, header=header, text=stream)

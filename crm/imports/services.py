@@ -1,0 +1,221 @@
+"""Imports as the user sees them: a file is uploaded (and waits, with its mapping, for the
+user to check), run (now, or in the background with progress), listed, and undone."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.db import utcnow
+from crm.imports.engine import ImportSummary, RowResult, run_import
+from crm.imports.export import csv_lines, neutralise
+from crm.imports.mapping import auto_mapping, check_mapping, header_key
+from crm.imports.reading import CsvFile, UnreadableFile, open_csv
+from crm.models import Account, ContactImport, ImportMapping, ImportRowError, ImportStatus, User
+from crm.scope import owned
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+
+
+# Rows done of the imports running in this process. The import writes in one transaction,
+# which SQLite lets no other connection write beside, so progress is kept here, in memory.
+_progress: dict[int, Progress] = {}
+_progress_lock = threading.Lock()
+
+
+def progress_of(record: ContactImport) -> Progress:
+    with _progress_lock:
+        live = _progress.get(record.id)
+    if live is not None:
+        return live
+    return Progress(record.rows_done, record.rows_total)
+
+
+def set_progress(import_id: int, done: int, total: int) -> None:
+    with _progress_lock:
+        _progress[import_id] = Progress(done, total)
+
+
+def clear_progress(import_id: int) -> None:
+    with _progress_lock:
+        _progress.pop(import_id, None)
+
+
+def count_rows(csv_file: CsvFile) -> int:
+    return sum(1 for _ in csv_file.rows())
+
+
+def saved_mapping_for(
+    session: Session, account: Account, header: list[str]
+) -> ImportMapping | None:
+    """The most recent saved mapping that names every column of this header."""
+    keys = {header_key(h) for h in header if h}
+    for saved in session.scalars(
+        owned(ImportMapping, account).order_by(ImportMapping.created_at.desc())
+    ):
+        if keys <= set(saved.columns):
+            return saved
+    return None
+
+
+def upload(
+    session: Session, account: Account, user: User, file_name: str, data: bytes, folder: Path
+) -> ContactImport:
+    """Keep an uploaded file for the mapping step; refuses an unreadable file outright."""
+    csv_file = open_csv(data)
+    saved = saved_mapping_for(session, account, csv_file.header)
+    mapping = auto_mapping(csv_file.header, saved.columns if saved else None)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    path.write_bytes(data)
+    record = ContactImport(
+        account_id=account.id,
+        user_id=user.id,
+        file_name=file_name[:255] or "upload.csv",
+        stored_path=str(path),
+        status=ImportStatus.PENDING,
+        encoding=csv_file.encoding,
+        delimiter=csv_file.delimiter,
+        header=csv_file.header,
+        mapping=mapping,
+        rows_total=count_rows(csv_file),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def stored_csv(record: ContactImport) -> CsvFile:
+    if not record.stored_path or not Path(record.stored_path).exists():
+        raise UnreadableFile("The uploaded file is no longer here. Upload it again.")
+    return open_csv(Path(record.stored_path).read_bytes())
+
+
+def preview(session: Session, account: Account, record: ContactImport, rows: int = 10):
+    """The first rows as they will be imported and the counts to come (nothing written)."""
+    return run_import(
+        session, account, stored_csv(record), record.mapping, dry_run=True, preview_rows=rows
+    )
+
+
+def save_mapping(session: Session, account: Account, name: str, header: list, mapping: list):
+    columns = {header_key(h): m for h, m in zip(header, mapping, strict=True) if h}
+    saved = ImportMapping(
+        account_id=account.id, name=name.strip()[:100] or "Saved mapping", columns=columns
+    )
+    session.add(saved)
+    session.flush()
+    return saved
+
+
+def import_now(
+    session: Session,
+    account: Account,
+    user: User | None,
+    file_name: str,
+    data: bytes,
+    *,
+    mapping: list[str] | None = None,
+    dry_run: bool = False,
+) -> tuple[ContactImport | None, ImportSummary]:
+    """Read, map and import a file in one go (the CLI and the API). The caller commits."""
+    csv_file = open_csv(data)
+    if mapping is None:
+        saved = saved_mapping_for(session, account, csv_file.header)
+        mapping = auto_mapping(csv_file.header, saved.columns if saved else None)
+    problem = check_mapping(mapping)
+    if problem:
+        raise UnreadableFile(problem)
+    record = None
+    if not dry_run:
+        record = ContactImport(
+            account_id=account.id,
+            user_id=user.id if user else None,
+            file_name=file_name[:255],
+            status=ImportStatus.RUNNING,
+            encoding=csv_file.encoding,
+            delimiter=csv_file.delimiter,
+            header=csv_file.header,
+            mapping=mapping,
+        )
+        session.add(record)
+        session.flush()
+    summary = run_import(session, account, csv_file, mapping, record, dry_run=dry_run)
+    return record, summary
+
+
+def run_stored(session: Session, account: Account, record: ContactImport) -> ImportSummary:
+    """Run an uploaded import with its checked mapping, reporting progress as it goes."""
+    problem = check_mapping(record.mapping)
+    if problem:
+        raise UnreadableFile(problem)
+    record.status = ImportStatus.RUNNING
+    total = record.rows_total
+    set_progress(record.id, 0, total)
+    try:
+        summary = run_import(
+            session,
+            account,
+            stored_csv(record),
+            record.mapping,
+            record,
+            progress=lambda done: set_progress(record.id, done, total),
+        )
+    finally:
+        clear_progress(record.id)
+    return summary
+
+
+def discard_file(record: ContactImport) -> None:
+    if record.stored_path:
+        Path(record.stored_path).unlink(missing_ok=True)
+        record.stored_path = None
+
+
+def mark_failed(session: Session, record: ContactImport, message: str) -> None:
+    record.status, record.message, record.finished_at = ImportStatus.FAILED, message, utcnow()
+    session.flush()
+
+
+def list_imports(session: Session, account: Account, limit: int = 50) -> list[ContactImport]:
+    return list(
+        session.scalars(
+            owned(ContactImport, account).order_by(ContactImport.created_at.desc()).limit(limit)
+        )
+    )
+
+
+def rejected_rows_csv(session: Session, record: ContactImport):
+    """The rejected rows as they were in the file, plus an `error` column, to fix and retry."""
+    rows = session.scalars(
+        select(ImportRowError)
+        .where(ImportRowError.import_id == record.id)
+        .order_by(ImportRowError.row_number)
+    )
+    width = len(record.header)
+    return csv_lines(
+        (_padded(r.cells, width) + [r.message] for r in rows),
+        header=[*record.header, "error"],
+    )
+
+
+def rejected_results_csv(header: list[str], errors: list[RowResult]):
+    width = len(header)
+    return csv_lines(
+        [_padded(e.cells, width) + [e.message] for e in errors],
+        header=[*header, "error"],
+    )
+
+
+def _padded(cells: list[str], width: int) -> list[str]:
+    """The row's cells, as many as the header has, guarded against formulas like an export."""
+    return [neutralise(c) for c in (cells + [""] * width)[:width]]
