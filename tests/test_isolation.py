@@ -25,7 +25,10 @@ PUBLIC = {
 }
 # URL parameters, and which of the first account's objects fill them.
 OBJECTS = {
-    "contact_id": "contact", "company_id": "company", "token_id": "token", "import_id": "import",
+    "contact_id": "contact",
+    "company_id": "company",
+    "token_id": "token",
+    "import_id": "import",
 }
 SECRET = "Zanzibar-Secret-7"
 # Routes that act on the session itself; walking them would end the intruder's visit.
@@ -50,7 +53,10 @@ def victim(make_user, make_contact, session):
     record, _summary = import_now(session, user.account, user, f"{SECRET}.csv", csv.encode())
     session.commit()
     return {
-        "user": user, "contact": contact, "company": contact.company, "token": token,
+        "user": user,
+        "contact": contact,
+        "company": contact.company,
+        "token": token,
         "import": record,
     }
 

@@ -77,11 +77,18 @@ class ImportSummary:
 # --- from cells to clean values ---------------------------------------------------------
 
 
+def needs_guard(cell: str) -> bool:
+    """Would a spreadsheet run this cell as a formula, or does it look like a guarded one
+    ('=..., ''=...)? Export prefixes such cells with a quote and import takes one off,
+    so every value comes back exactly as it went out."""
+    if cell[:1] == "'":
+        return needs_guard(cell[1:])
+    return cell[:1] in FORMULA_PREFIXES
+
+
 def unneutralise(cell: str) -> str:
     """Undo the export's guard against spreadsheet formulas ('=... -> =...)."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_PREFIXES:
-        return cell[1:]
-    return cell
+    return cell[1:] if cell[:1] == "'" and needs_guard(cell[1:]) else cell
 
 
 def raw_values(cells: list[str], mapping: list[str]) -> dict[str, str]:

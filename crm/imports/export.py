@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.contacts.fields import CONTACT_FIELDS
 from crm.contacts.services import ContactFilters, contact_query, contact_values
-from crm.imports.engine import FORMULA_PREFIXES
+from crm.imports.engine import needs_guard
 from crm.models import Account, Contact
 
 HEADER = list(CONTACT_FIELDS)
@@ -21,7 +21,7 @@ HEADER = list(CONTACT_FIELDS)
 def neutralise(cell: str) -> str:
     """OWASP's advice against CSV injection: a leading ' makes the cell plain text.
     Import strips it again, so a round trip gives back the original value."""
-    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+    return "'" + cell if needs_guard(cell) else cell
 
 
 def contact_row(contact: Contact) -> list[str]:

@@ -59,23 +59,32 @@ def detect_encoding(head: bytes) -> str:
     except UnicodeDecodeError as exc:
         if exc.start >= len(head) - 3:  # a character cut at the end of the sample
             return "utf-8"
-    best = from_bytes(head, cp_isolation=["cp1252", "latin_1", "cp1250", "mac_roman"]).best()
-    if best is None:
+    matches = list(from_bytes(head, cp_isolation=["cp1252", "latin_1", "cp1250", "mac_roman"]))
+    if not matches:
         raise UnreadableFile("The file's text encoding could not be recognised. Save it as UTF-8.")
-    # Excel on Windows writes cp1252; it is a superset of Latin-1's printable characters.
-    return "cp1252" if best.encoding in ("latin_1", "iso8859_1") else best.encoding
+    # Short Western text often reads equally well as cp1250; Excel on Windows writes cp1252
+    # (a superset of Latin-1's printable characters), so it wins a tie.
+    least = min(m.chaos for m in matches)
+    tied = {m.encoding for m in matches if m.chaos <= least + 0.01}
+    if tied & {"cp1252", "latin_1", "iso8859_1"}:
+        return "cp1252"
+    return min(matches, key=lambda m: m.chaos).encoding
 
 
 def detect_delimiter(sample: str) -> str:
-    """Comma, semicolon or tab: whichever splits the first lines most consistently."""
-    lines = [line for line in sample.splitlines()[:20] if line.strip()]
-    if not lines:
-        return ","
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        counts = {d: lines[0].count(d) for d in DELIMITERS}
-        return max(counts, key=counts.get) if max(counts.values()) else ","
+    """Comma, semicolon or tab: whichever splits the header row into the most columns.
+
+    The header decides because data cells are free text full of commas and semicolons,
+    while column names seldom contain any; on a tie, the comma wins."""
+    best, best_count = ",", 1
+    for delimiter in DELIMITERS:
+        try:
+            header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if len(header) > best_count:
+            best, best_count = delimiter, len(header)
+    return best
 
 
 def open_csv(data: bytes) -> CsvFile:

@@ -196,14 +196,15 @@ def list_imports(session: Session, account: Account, limit: int = 50) -> list[Co
 
 def rejected_rows_csv(session: Session, record: ContactImport):
     """The rejected rows as they were in the file, plus an `error` column, to fix and retry."""
-    rows = session.scalars(
-        select(ImportRowError)
+    # Read now, not while the response streams: the request's session is closed by then.
+    rows = session.execute(
+        select(ImportRowError.cells, ImportRowError.message)
         .where(ImportRowError.import_id == record.id)
         .order_by(ImportRowError.row_number)
-    )
+    ).all()
     width = len(record.header)
     return csv_lines(
-        (_padded(r.cells, width) + [r.message] for r in rows),
+        [_padded(cells, width) + [message] for cells, message in rows],
         header=[*record.header, "error"],
     )
 

@@ -1,0 +1,324 @@
+"""An artist brings in their address book: every good row in, every bad row back with a
+reason, duplicates merged, nothing lost, and the whole import undoable."""
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.imports.services import import_now
+from crm.models import Company, Contact, ContactImport, ImportStatus, Tag
+
+SHEET = (
+    "Name,E-mail,Label,Position,IG,Genre(s),Notes\r\n"
+    "Ana Okafor,ana@bluebird.example,Bluebird Records,A&R Manager,@ana,Indie; Folk,Met at TGE\r\n"
+    '"Okafor, Ben",BEN@harbor.example,Harbor Touring,Agent,,,\r\n'
+    ",,,,,,\r\n"
+    "Bad Email,not-an-email,,,,,\r\n"
+    "Ana Okafor,ana@bluebird.example,Bluebird Records,A&R Manager,@ana,Indie; Folk,Met at TGE\r\n"
+    "No Email Person,,,,,,\r\n"
+)
+
+
+def run(session, user, text: str, **kwargs):
+    record, summary = import_now(session, user.account, user, "sheet.csv", text.encode(), **kwargs)
+    session.commit()
+    return record, summary
+
+
+def contacts(session, user) -> dict[str, Contact]:
+    session.expire_all()
+    found = session.scalars(select(Contact).where(Contact.account_id == user.account_id))
+    return {c.email or c.full_name: c for c in found}
+
+
+def test_a_messy_sheet_imports_its_good_rows_and_reports_the_bad(session, user):
+    record, summary = run(session, user, SHEET)
+    assert (summary.created, summary.updated, summary.skipped, summary.rejected) == (3, 0, 2, 1)
+    assert [(e.row_number, e.message) for e in summary.errors] == [
+        (5, "email: An email address must have an @-sign.")
+    ]
+    book = contacts(session, user)
+    ana = book["ana@bluebird.example"]
+    assert (ana.first_name, ana.last_name, ana.title) == ("Ana", "Okafor", "A&R Manager")
+    assert ana.company.name == "Bluebird Records" and ana.genres == ["Folk", "Indie"]
+    assert ana.instagram == "@ana" and ana.notes == "Met at TGE"
+    assert book["BEN@harbor.example"].first_name == "Ben"
+    assert "No Email Person" in book
+    assert (record.created, record.rejected, record.status) == (3, 1, ImportStatus.DONE)
+
+
+def test_updating_merges_and_never_erases(session, user, make_contact):
+    make_contact(
+        user.account,
+        first_name="Ana",
+        last_name="Okafor",
+        email="ana@bluebird.example",
+        phone="+44 7700 900123",
+        genres="Jazz",
+        tags="priority",
+        notes="Old note",
+        city="London",
+    )
+    text = (
+        "email,first_name,last_name,phone,city,genres,tags,notes,title\r\n"
+        "ANA@Bluebird.example,Ana,,,Leeds,Indie,,New note,Head of A&R\r\n"
+    )
+    _record, summary = run(session, user, text)
+    assert (summary.created, summary.updated) == (0, 1)
+    ana = contacts(session, user)["ana@bluebird.example"]
+    assert ana.last_name == "Okafor" and ana.phone == "+44 7700 900123"  # empty cells kept
+    assert ana.city == "Leeds" and ana.title == "Head of A&R"  # filled cells win
+    assert ana.genres == ["Indie", "Jazz"] and ana.tags == ["priority"]  # added
+    assert ana.notes == "Old note\n\nNew note"  # appended
+
+
+def test_importing_the_same_file_twice_changes_nothing(session, user):
+    run(session, user, SHEET)
+    _record, summary = run(session, user, SHEET)
+    assert (summary.created, summary.updated, summary.rejected) == (1, 0, 1)  # the email-less row
+    assert summary.skipped == 4
+
+
+def test_a_dry_run_writes_nothing(session, user):
+    record, summary = run(session, user, SHEET, dry_run=True)
+    assert record is None and summary.created == 3
+    assert session.scalar(select(func.count(Contact.id))) == 0
+
+
+def test_undo_removes_what_was_created_and_restores_what_changed(session, user, make_contact):
+    make_contact(
+        user.account, first_name="Ana", email="ana@bluebird.example", city="London", tags="priority"
+    )
+    record, _summary = run(
+        session,
+        user,
+        SHEET
+        + "Cleo,cleo@x.example,,,,,\r\n".replace(
+            "Cleo,cleo@x.example", "Cleo Zimmer,cleo@x.example"
+        ),
+    )
+    ana = contacts(session, user)["ana@bluebird.example"]
+    assert ana.company is not None and ana.genres
+    from crm.imports.engine import undo_import
+
+    removed, restored = undo_import(session, user.account, session.get(ContactImport, record.id))
+    session.commit()
+    book = contacts(session, user)
+    assert (removed, restored) == (3, 1)
+    assert set(book) == {"ana@bluebird.example"}
+    ana = book["ana@bluebird.example"]
+    assert (ana.first_name, ana.last_name, ana.city, ana.company, ana.genres, ana.tags) == (
+        "Ana",
+        "",
+        "London",
+        None,
+        [],
+        ["priority"],
+    )
+    assert session.scalar(select(func.count(Company.id))) == 0  # Bluebird came with the import
+    assert set(session.scalars(select(Tag.name))) == {"priority"}
+    assert session.get(ContactImport, record.id).status == ImportStatus.UNDONE
+
+
+def test_an_import_never_touches_another_account(session, user, make_user, make_contact):
+    other = make_user("other@example.com")
+    theirs = make_contact(other.account, first_name="Theirs", email="ana@bluebird.example")
+    run(session, user, SHEET)
+    session.expire_all()
+    assert session.get(Contact, theirs.id).first_name == "Theirs"
+    assert (
+        session.scalar(select(func.count(Contact.id)).where(Contact.account_id == other.account_id))
+        == 1
+    )
+
+
+def test_formula_cells_survive_a_round_trip(session, user, make_contact):
+    from crm.imports.export import export_rows
+
+    make_contact(
+        user.account,
+        first_name='=HYPERLINK("x")',
+        last_name="-minus",
+        notes="@mention +plus",
+        email="f@x.example",
+    )
+    rows = list(export_rows(session, user.account))
+    assert rows[0][0] == '\'=HYPERLINK("x")' and rows[0][1] == "'-minus"
+    assert rows[0][16] == "'@mention +plus"
+
+
+# --- through the web --------------------------------------------------------------------
+
+
+def upload(client, text: str | bytes, name="contacts.csv"):
+    data = text.encode() if isinstance(text, str) else text
+    return client.submit(
+        "/imports/", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
+
+
+def test_web_import_upload_map_preview_and_run(logged_in, session, user):
+    response = upload(logged_in, SHEET)
+    assert response.status_code == 302
+    mapping_url = response.headers["Location"]
+    page = logged_in.get(mapping_url).get_data(as_text=True)
+    assert "Check the columns of contacts.csv" in page
+    assert 'value="instagram" selected' in page
+    assert "3</span> new" in page and "1</span> rejected" in page
+    # The user ignores the Notes column, then imports.
+    choices = {
+        f"column-{i}": f
+        for i, f in enumerate(["full_name", "email", "company", "title", "instagram", "genres", ""])
+    }
+    response = logged_in.submit(mapping_url, {**choices, "action": "run"})
+    assert response.status_code == 302
+    result = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "3</span> new" in result and "Rejected rows" in result and "@-sign" in result
+    ana = contacts(session, user)["ana@bluebird.example"]
+    assert ana.notes == ""  # the ignored column
+    record_id = session.scalar(select(ContactImport.id))
+    errors = logged_in.get(f"/imports/{record_id}/errors.csv").get_data(as_text=True)
+    assert errors.lstrip("\ufeff").splitlines() == [
+        "Name,E-mail,Label,Position,IG,Genre(s),Notes,error",
+        "Bad Email,not-an-email,,,,,,email: An email address must have an @-sign.",
+    ]
+
+
+def test_web_mapping_can_be_saved_and_is_reused(logged_in, session):
+    text = "Who,Reach\r\nAna Okafor,ana@x.example\r\n"
+    first = upload(logged_in, text).headers["Location"]
+    page = logged_in.get(first).get_data(as_text=True)
+    assert "No column holds a name or an email" in page
+    response = logged_in.submit(
+        first,
+        {"column-0": "full_name", "column-1": "email", "name": "My sheet", "action": "preview"},
+    )
+    assert "1</span> new" in response.get_data(as_text=True)
+    second = upload(logged_in, text).headers["Location"]
+    page = logged_in.get(second).get_data(as_text=True)
+    assert 'value="full_name" selected' in page and 'value="email" selected' in page
+
+
+def test_web_refuses_an_unreadable_file_and_writes_nothing(logged_in, session):
+    response = upload(logged_in, b"\x00\x01\x02\x03binary", "photo.png")
+    assert response.status_code == 422
+    assert "photo.png: This looks like a binary file" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count(ContactImport.id))) == 0
+
+
+def test_web_undo(logged_in, session, user):
+    mapping_url = upload(logged_in, SHEET).headers["Location"]
+    result_url = logged_in.submit(
+        mapping_url,
+        {
+            f"column-{i}": f
+            for i, f in enumerate(
+                ["full_name", "email", "company", "title", "instagram", "genres", "notes"]
+            )
+        }
+        | {"action": "run"},
+    ).headers["Location"]
+    record_id = int(result_url.rstrip("/").split("/")[-1])
+    assert logged_in.submit(f"/imports/{record_id}/undo").status_code == 302
+    assert contacts(session, user) == {}
+    assert "This import was undone" in logged_in.get(result_url).get_data(as_text=True)
+
+
+def test_oversized_uploads_are_refused_clearly(app, logged_in):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = upload(logged_in, "email\r\n" + "x@x.example\r\n" * 200)
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_export_of_a_filtered_list(logged_in, make_contact, user):
+    make_contact(user.account, first_name="Ana", role="ar", email="ana@x.example")
+    make_contact(user.account, first_name="Ben", role="press", email="ben@x.example")
+    response = logged_in.get("/contacts/export.csv?role=ar")
+    assert response.mimetype == "text/csv"
+    body = response.get_data(as_text=True)
+    assert body.startswith("\ufefffirst_name,last_name,email,")
+    assert "ana@x.example" in body and "ben@x.example" not in body
+
+
+# --- through the CLI and the API ------------------------------------------------------
+
+
+def test_cli_import_and_export(runner, user, session, tmp_path):
+    source = tmp_path / "book.csv"
+    source.write_text(SHEET, encoding="utf-8")
+    result = runner.invoke(args=["contacts", "import", str(source), "--user", user.email])
+    assert result.exit_code == 0, result.output
+    assert "created 3, updated 0, skipped 2, errors 1" in result.output
+    errors = (tmp_path / "book.csv.errors.csv").read_text(encoding="utf-8-sig")
+    assert "not-an-email" in errors and "@-sign" in errors
+    out = tmp_path / "out.csv"
+    result = runner.invoke(args=["contacts", "export", str(out), "--user", user.email])
+    assert result.exit_code == 0 and "Exported 3 contacts" in result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbffirst_name,")
+
+
+def test_cli_dry_run_and_refused_file(runner, user, session, tmp_path):
+    source = tmp_path / "book.csv"
+    source.write_text(SHEET, encoding="utf-8")
+    result = runner.invoke(
+        args=["contacts", "import", str(source), "--user", user.email, "--dry-run"]
+    )
+    assert result.exit_code == 0 and "created 3" in result.output
+    assert session.scalar(select(func.count(Contact.id))) == 0
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = runner.invoke(args=["contacts", "import", str(empty), "--user", user.email])
+    assert result.exit_code == 1 and "empty" in result.output
+    nothing = tmp_path / "cities.csv"
+    nothing.write_text("city,country\r\nLeeds,UK\r\n")
+    result = runner.invoke(args=["contacts", "import", str(nothing), "--user", user.email])
+    assert result.exit_code == 1 and "No column holds a name or an email" in result.output
+
+
+def test_api_import_dry_run_and_export(api, session):
+    files = {"file": (io.BytesIO(SHEET.encode()), "sheet.csv")}
+    response = api.post(
+        "/api/v1/contacts/import",
+        data={**files, "dry_run": "true"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {
+        "created": 3,
+        "updated": 0,
+        "skipped": 2,
+        "errors": [{"row": 5, "message": "email: An email address must have an @-sign."}],
+    }
+    assert session.scalar(select(func.count(Contact.id))) == 0
+    files = {"file": (io.BytesIO(SHEET.encode()), "sheet.csv")}
+    assert (
+        api.post(
+            "/api/v1/contacts/import", data=files, content_type="multipart/form-data"
+        ).get_json()["created"]
+        == 3
+    )
+    export = api.get("/api/v1/contacts/export.csv")
+    assert export.mimetype == "text/csv" and "ana@bluebird.example" in export.get_data(as_text=True)
+
+
+def test_api_refuses_an_unreadable_file(api):
+    files = {"file": (io.BytesIO(b""), "empty.csv")}
+    response = api.post("/api/v1/contacts/import", data=files, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert response.get_json()["fields"]["file"] == ["The file is empty."]
+
+
+@pytest.mark.slow
+def test_a_10_mb_file_imports(session, user):
+    line = "Person {i},person{i}@bulk.example,Label {c},Agent,London,UK,Indie; Folk,{note}\r\n"
+    note = "x" * 60
+    parts = ["Name,Email,Company,Title,City,Country,Genres,Notes\r\n"]
+    size, i = 0, 0
+    while size < 10 * 1024 * 1024:
+        parts.append(line.format(i=i, c=i % 500, note=note))
+        size += len(parts[-1])
+        i += 1
+    _record, summary = run(session, user, "".join(parts))
+    assert summary.created == i and summary.rejected == 0
