@@ -8,6 +8,8 @@ def fold(text: str) -> str:
 
     Used for search and for matching names (companies, tags), never for display.
     """
+    if text.isascii():  # the common case, and ten times faster
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())

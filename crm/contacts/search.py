@@ -7,11 +7,13 @@ free of dialect checks."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import Connection, and_, bindparam
+from sqlalchemy import text as sql_text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import Boolean
 
+from crm.models import Contact
 from crm.text import fold, like_pattern
 
 TRIGRAM = 3  # shorter words cannot use a trigram index and fall back to a scan
@@ -54,3 +56,28 @@ def _compile_sqlite(element: ContactTextMatch, compiler, **kw) -> str:
     if short_words:
         parts.append(compiler.process(_likes(element, short_words), **kw))
     return " AND ".join(parts) if parts else "1 = 1"
+
+
+def insert_contacts(connection: Connection, rows: list[dict]) -> None:
+    """Insert many contacts (each with its `id`), keeping the search index in step.
+
+    On SQLite the per-row trigger is paused and the chunk indexed in one statement (see
+    migration 0005); the caller's transaction must already hold the write lock, which it
+    does once it has written anything."""
+    if not rows:
+        return
+    if connection.dialect.name != "sqlite":
+        connection.execute(Contact.__table__.insert(), rows)
+        return
+    connection.exec_driver_sql("INSERT INTO search_index_pauses (id) VALUES (1)")
+    try:
+        connection.execute(Contact.__table__.insert(), rows)
+        connection.execute(
+            sql_text(
+                "INSERT INTO contacts_fts(rowid, search_text) "
+                "SELECT id, search_text FROM contacts WHERE id BETWEEN :first AND :last"
+            ),
+            {"first": min(r["id"] for r in rows), "last": max(r["id"] for r in rows)},
+        )
+    finally:
+        connection.exec_driver_sql("DELETE FROM search_index_pauses")
