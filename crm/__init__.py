@@ -23,6 +23,7 @@ def create_app(config: object | None = None) -> Flask:
         filters,
         home,
         imports,
+        mail_templates,
         security,
     )
 
@@ -45,6 +46,7 @@ def create_app(config: object | None = None) -> Flask:
         accounts,
         contacts,
         imports,
+        mail_templates,
         demo,
         api,
     ):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
+from crm.mail_templates.services import install_starter_templates
 from crm.models import Account, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -82,6 +83,7 @@ def create_user(
     user.set_password(password)
     session.add_all([account, user])
     session.flush()
+    install_starter_templates(session, account)
     return user
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_smorest import Api
 
-from crm.api import contacts, errors, tokens
+from crm.api import contacts, errors, templates, tokens
 from crm.extensions import csrf
 
-BLUEPRINTS = (tokens.blp, contacts.blp)
+BLUEPRINTS = (tokens.blp, contacts.blp, templates.blp)
 
 
 class StagedoorApi(Api):

@@ -10,8 +10,32 @@ from crm.models.imports import (
     ImportRowError,
     ImportStatus,
 )
+from crm.models.outreach import (
+    CLOSING_STATUSES,
+    REPLY_STATUSES,
+    Channel,
+    EmailTemplate,
+    FollowUp,
+    FollowUpState,
+    Pitch,
+    PitchStatus,
+    Release,
+    ReleaseKind,
+    TemplatePurpose,
+)
 
 __all__ = [
+    "CLOSING_STATUSES",
+    "REPLY_STATUSES",
+    "Channel",
+    "EmailTemplate",
+    "FollowUp",
+    "FollowUpState",
+    "Pitch",
+    "PitchStatus",
+    "Release",
+    "ReleaseKind",
+    "TemplatePurpose",
     "ChangeAction",
     "ContactImport",
     "ImportChange",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -23,6 +23,14 @@ class Account(Base):
     id: Mapped[intpk]
     artist_name: Mapped[str] = mapped_column(String(120), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Days after sending at which a pitch's follow-ups fall due.
+    cadence_days: Mapped[list] = mapped_column(JSON, default=lambda: [7, 14])
+    # Reminder emails: on/off, a daily digest at a local hour.
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_hour: Mapped[int] = mapped_column(Integer, default=8)
+    # Secret part of the account's calendar feed URL; empty when the feed is off.
+    calendar_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[created_at]
 
     users: Mapped[list[User]] = relationship(back_populates="account")

@@ -84,3 +84,74 @@
     setTimeout(poll, 700);
   }
 })();
+
+// Templates: live preview, merge-field picker, copy to clipboard.
+(function () {
+  "use strict";
+  var form = document.getElementById("template-form");
+  if (form) {
+    var last = form.querySelector("[data-merge-target]");
+    form.querySelectorAll("[data-merge-target]").forEach(function (input) {
+      input.addEventListener("focus", function () { last = input; });
+    });
+    form.querySelectorAll("[data-merge-field]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var text = "{{ " + button.getAttribute("data-merge-field") + " }}";
+        var start = last.selectionStart || 0, end = last.selectionEnd || 0;
+        last.value = last.value.slice(0, start) + text + last.value.slice(end);
+        last.focus();
+        last.setSelectionRange(start + text.length, start + text.length);
+        schedule();
+      });
+    });
+    var subject = document.querySelector("[data-preview-subject]");
+    var body = document.querySelector("[data-preview-body]");
+    var errors = document.querySelector("[data-preview-errors]");
+    var timer = null;
+    var refresh = function () {
+      var data = new FormData(form);
+      document.querySelectorAll("[data-preview-input]").forEach(function (el) {
+        data.set(el.name, el.value);
+      });
+      fetch(form.getAttribute("data-preview-url"), {
+        method: "POST", body: data,
+        headers: { "X-CSRFToken": data.get("csrf_token"), Accept: "application/json" },
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (result) {
+          // The server escapes every value and marks fallbacks; nothing else is markup.
+          subject.innerHTML = result.subject;
+          body.innerHTML = result.body;
+          var messages = [];
+          Object.keys(result.errors).forEach(function (key) {
+            messages = messages.concat(result.errors[key]);
+          });
+          errors.textContent = messages.join(" ");
+        })
+        .catch(function () {});
+    };
+    var schedule = function () { clearTimeout(timer); timer = setTimeout(refresh, 250); };
+    form.addEventListener("input", schedule);
+    document.querySelectorAll("[data-preview-input]").forEach(function (el) {
+      el.addEventListener("change", schedule);
+    });
+    refresh();
+  }
+
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var source = document.querySelector(button.getAttribute("data-copy"));
+      var status = document.querySelector("[data-copy-status]");
+      var done = function () { if (status) { status.textContent = "Copied."; } };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(source.value).then(done);
+      } else {
+        source.classList.remove("visually-hidden");
+        source.select();
+        document.execCommand("copy");
+        source.classList.add("visually-hidden");
+        done();
+      }
+    });
+  });
+})();

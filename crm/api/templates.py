@@ -1,0 +1,149 @@
+"""/api/v1/templates: the template library, and rendering a template for a contact."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from crm.api.auth import api_account, api_user, resource_blueprint
+from crm.api.errors import ApiError
+from crm.api.schemas import PageArgs, envelope, page_of
+from crm.db import get_session, transaction
+from crm.mail_templates import services
+from crm.mail_templates.rendering import TemplateError
+from crm.models import Contact, EmailTemplate, Release, TemplatePurpose
+from crm.pagination import paginate
+from crm.scope import NotFound, get_owned, owned
+
+blp = resource_blueprint(
+    "templates_api",
+    __name__,
+    url_prefix="/api/v1/templates",
+    description="Query-email templates with merge fields",
+)
+PURPOSES = [p.value for p in TemplatePurpose]
+
+
+class TemplateInSchema(Schema):
+    name = fields.String()
+    purpose = fields.String(metadata={"description": "One of " + ", ".join(PURPOSES)})
+    subject = fields.String(metadata={"description": "Merge fields allowed, one line"})
+    body = fields.String(metadata={"description": "Merge fields in {{ ... }}"})
+
+
+class TemplateSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    purpose = fields.String(required=True)
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    archived = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class RenderInSchema(Schema):
+    contact_id = fields.Integer(required=True)
+    release_id = fields.Integer(allow_none=True, load_default=None)
+
+
+class RenderedSchema(Schema):
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+
+
+def template_json(template: EmailTemplate) -> dict:
+    return {
+        "id": template.id,
+        "name": template.name,
+        "purpose": template.purpose.value,
+        "subject": template.subject,
+        "body": template.body,
+        "archived": template.archived_at is not None,
+        "created_at": template.created_at,
+        "updated_at": template.updated_at,
+    }
+
+
+def _owned_or_404(model, object_id: int, what: str):
+    try:
+        return get_owned(get_session(), api_account(), model, object_id)
+    except NotFound:
+        raise ApiError(404, f"No such {what}.") from None
+
+
+@blp.get("")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(TemplateSchema))
+def list_templates(args: dict):
+    stmt = owned(EmailTemplate, api_account()).order_by(EmailTemplate.name, EmailTemplate.id)
+    page = paginate(get_session(), stmt, args["page"], args["per_page"])
+    return envelope(page, [template_json(t) for t in page.items])
+
+
+@blp.post("")
+@blp.arguments(TemplateInSchema)
+@blp.response(201, TemplateSchema)
+@blp.alt_response(422, schema="Error")
+def create_template(data: dict):
+    """Create a template; the merge fields are checked before it is saved."""
+    cleaned = services.clean_template(data)
+    if not cleaned.ok:
+        raise ApiError(422, fields=cleaned.errors)
+    session = get_session()
+    with transaction(session):
+        template = services.create_template(session, api_account(), cleaned.values)
+    return template_json(template)
+
+
+@blp.get("/<int:template_id>")
+@blp.response(200, TemplateSchema)
+@blp.alt_response(404, schema="Error")
+def get_template(template_id: int):
+    return template_json(_owned_or_404(EmailTemplate, template_id, "template"))
+
+
+@blp.patch("/<int:template_id>")
+@blp.arguments(TemplateInSchema)
+@blp.response(200, TemplateSchema)
+@blp.alt_response(404, schema="Error")
+@blp.alt_response(422, schema="Error")
+def update_template(data: dict, template_id: int):
+    template = _owned_or_404(EmailTemplate, template_id, "template")
+    cleaned = services.clean_template(data, partial=True)
+    if not cleaned.ok:
+        raise ApiError(422, fields=cleaned.errors)
+    session = get_session()
+    with transaction(session):
+        services.update_template(session, template, cleaned.values)
+    return template_json(template)
+
+
+@blp.delete("/<int:template_id>")
+@blp.response(204)
+@blp.alt_response(404, schema="Error")
+def delete_template(template_id: int):
+    template = _owned_or_404(EmailTemplate, template_id, "template")
+    session = get_session()
+    with transaction(session):
+        session.delete(template)
+
+
+@blp.post("/<int:template_id>/render")
+@blp.arguments(RenderInSchema)
+@blp.response(200, RenderedSchema)
+@blp.alt_response(404, schema="Error")
+@blp.alt_response(422, schema="Error")
+def render_template(data: dict, template_id: int):
+    """The subject and body this template gives for a contact (and optionally a release)."""
+    template = _owned_or_404(EmailTemplate, template_id, "template")
+    contact = _owned_or_404(Contact, data["contact_id"], "contact")
+    release = None
+    if data.get("release_id") is not None:
+        release = _owned_or_404(Release, data["release_id"], "release")
+    try:
+        rendered = services.render_for(
+            get_session(), api_account(), api_user(), template, contact, release
+        )
+    except TemplateError as exc:
+        raise ApiError(422, str(exc), fields={"body": [str(p) for p in exc.problems]}) from None
+    return {"subject": rendered.subject, "body": rendered.body}

@@ -1,0 +1,212 @@
+"""Outreach: releases being pitched, query-email templates, pitches and their follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.db import UTC, Base, created_at, intpk, updated_at
+from crm.models.contacts import Contact, _str_enum
+
+
+class ReleaseKind(enum.StrEnum):
+    SINGLE = "single"
+    EP = "ep"
+    ALBUM = "album"
+    TOUR = "tour"
+    SHOW = "show"
+
+    @property
+    def label(self) -> str:
+        return {"ep": "EP"}.get(self.value, self.value.title())
+
+
+class Release(Base):
+    """What is being pitched: a single, EP, album, tour or show."""
+
+    __tablename__ = "releases"
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    artist_name: Mapped[str] = mapped_column(String(120), default="")
+    kind: Mapped[ReleaseKind] = mapped_column(_str_enum(ReleaseKind, 10), default="single")
+    release_date: Mapped[dt.date | None] = mapped_column(Date)
+    stream_url: Mapped[str] = mapped_column(String(500), default="")
+    epk_url: Mapped[str] = mapped_column(String(500), default="")
+    isrc: Mapped[str] = mapped_column(String(12), default="")
+    upc: Mapped[str] = mapped_column(String(13), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+
+class TemplatePurpose(enum.StrEnum):
+    AR_QUERY = "ar_query"
+    MANAGER_QUERY = "manager_query"
+    BOOKING_INQUIRY = "booking_inquiry"
+    PLAYLIST_PITCH = "playlist_pitch"
+    PRESS_PITCH = "press_pitch"
+    FOLLOW_UP = "follow_up"
+    THANK_YOU = "thank_you"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return PURPOSE_LABELS[self]
+
+
+PURPOSE_LABELS = {
+    TemplatePurpose.AR_QUERY: "A&R query",
+    TemplatePurpose.MANAGER_QUERY: "Manager query",
+    TemplatePurpose.BOOKING_INQUIRY: "Booking inquiry",
+    TemplatePurpose.PLAYLIST_PITCH: "Playlist pitch",
+    TemplatePurpose.PRESS_PITCH: "Press pitch",
+    TemplatePurpose.FOLLOW_UP: "Follow-up",
+    TemplatePurpose.THANK_YOU: "Thank-you",
+    TemplatePurpose.OTHER: "Other",
+}
+
+
+class EmailTemplate(Base):
+    """A query email with merge fields ({{ contact.first_name }}, ...)."""
+
+    __tablename__ = "email_templates"
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    purpose: Mapped[TemplatePurpose] = mapped_column(_str_enum(TemplatePurpose), default="other")
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+
+class PitchStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+    REPLIED = "replied"
+    INTERESTED = "interested"
+    WON = "won"
+    DECLINED = "declined"
+    NO_RESPONSE = "no_response"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# Statuses that mean the contact answered (or the pitch is over): follow-ups stop.
+CLOSING_STATUSES = frozenset(
+    {
+        PitchStatus.REPLIED,
+        PitchStatus.INTERESTED,
+        PitchStatus.WON,
+        PitchStatus.DECLINED,
+        PitchStatus.NO_RESPONSE,
+    }
+)
+REPLY_STATUSES = frozenset(
+    {PitchStatus.REPLIED, PitchStatus.INTERESTED, PitchStatus.WON, PitchStatus.DECLINED}
+)
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    DM = "dm"
+    FORM = "form"
+    IN_PERSON = "in_person"
+
+    @property
+    def label(self) -> str:
+        return {"dm": "DM", "in_person": "In person"}.get(self.value, self.value.title())
+
+
+class Pitch(Base):
+    """One contact pitched, optionally for one release, with the email exactly as sent."""
+
+    __tablename__ = "pitches"
+    __table_args__ = (
+        Index("ix_pitches_account_id_status", "account_id", "status"),
+        Index("ix_pitches_account_id_release_id", "account_id", "release_id"),
+        Index("ix_pitches_contact_id", "contact_id"),
+        Index("ix_pitches_template_id", "template_id"),
+    )
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id", ondelete="SET NULL"))
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("email_templates.id", ondelete="SET NULL")
+    )
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[PitchStatus] = mapped_column(_str_enum(PitchStatus), default="draft")
+    channel: Mapped[Channel] = mapped_column(_str_enum(Channel, 12), default="email")
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    # The days after sending at which follow-ups fall due; None: the account's cadence.
+    cadence_days: Mapped[list | None] = mapped_column(JSON)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    contact: Mapped[Contact] = relationship()
+    release: Mapped[Release | None] = relationship()
+    template: Mapped[EmailTemplate | None] = relationship()
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="pitch",
+        order_by="FollowUp.due_at",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class FollowUpState(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"  # the contact replied, or the pitch closed
+
+
+class FollowUp(Base):
+    """One dated task of a pitch: send the follow-up email."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        # The reminder pass and the dashboard look up open follow-ups by due time.
+        Index("ix_follow_ups_state_due_at", "state", "due_at"),
+        Index("ix_follow_ups_account_id_state_due_at", "account_id", "state", "due_at"),
+    )
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    pitch_id: Mapped[int] = mapped_column(ForeignKey("pitches.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=1)
+    due_at: Mapped[dt.datetime] = mapped_column(UTC)
+    state: Mapped[FollowUpState] = mapped_column(_str_enum(FollowUpState, 10), default="open")
+    state_reason: Mapped[str] = mapped_column(String(200), default="")
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    # Reminder bookkeeping (crm.reminders): who claimed it until when, when it was sent.
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTC)
+    reminder_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reminder_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    created_at: Mapped[created_at]
+
+    pitch: Mapped[Pitch] = relationship(back_populates="follow_ups")
+
+    @property
+    def done(self) -> bool:
+        return self.state != FollowUpState.OPEN
