@@ -24,6 +24,7 @@ def create_app(config: object | None = None) -> Flask:
         home,
         imports,
         mail_templates,
+        pitches,
         security,
     )
 
@@ -47,6 +48,7 @@ def create_app(config: object | None = None) -> Flask:
         contacts,
         imports,
         mail_templates,
+        pitches,
         demo,
         api,
     ):

@@ -1,7 +1,9 @@
-"""The front door: a landing page for visitors, the contact book for logged-in users."""
+"""The front door: a landing page for visitors, the dashboard for logged-in users."""
 
-from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask import Blueprint, Flask, render_template
 from flask_login import current_user
+
+from crm.pitches.routes import dashboard
 
 bp = Blueprint("home", __name__)
 
@@ -9,7 +11,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 def index():
     if current_user.is_authenticated:
-        return redirect(url_for("contacts.index"))
+        return dashboard()
     return render_template("home/index.html")
 
 

@@ -11,7 +11,17 @@ from sqlalchemy import func, select
 from crm.accounts.tokens import create_token
 from crm.imports.services import import_now
 from crm.mail_templates.services import create_template
-from crm.models import Company, Contact, EmailTemplate, TemplatePurpose
+from crm.models import (
+    Company,
+    Contact,
+    EmailTemplate,
+    FollowUp,
+    Pitch,
+    PitchStatus,
+    TemplatePurpose,
+)
+from crm.pitches.releases import create_release
+from crm.pitches.services import create_pitch
 from tests.conftest import log_in
 
 # Routes anyone may open.
@@ -31,7 +41,12 @@ OBJECTS = {
     "token_id": "token",
     "import_id": "import",
     "template_id": "template",
+    "release_id": "release",
+    "pitch_id": "pitch",
+    "follow_up_id": "follow_up",
 }
+# URL parameters that are not objects, with a value to walk them with.
+FIXED = {"action": "done"}
 SECRET = "Zanzibar-Secret-7"
 # Routes that act on the session itself; walking them would end the intruder's visit.
 SESSION_ONLY = {"accounts.logout"}
@@ -58,8 +73,22 @@ def victim(make_user, make_contact, session):
         user.account,
         {"name": SECRET, "purpose": TemplatePurpose.OTHER, "subject": SECRET, "body": SECRET},
     )
+    release = create_release(session, user.account, {"title": SECRET})
+    pitch = create_pitch(
+        session,
+        user.account,
+        user,
+        contact,
+        release=release,
+        subject=SECRET,
+        body=SECRET,
+        status=PitchStatus.SENT,
+    )
     session.commit()
     return {
+        "release": release,
+        "pitch": pitch,
+        "follow_up": pitch.follow_ups[0],
         "user": user,
         "contact": contact,
         "company": contact.company,
@@ -73,7 +102,7 @@ def routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC:
             continue
-        unknown = set(rule.arguments) - set(OBJECTS)
+        unknown = set(rule.arguments) - set(OBJECTS) - set(FIXED)
         assert not unknown, f"{rule.rule}: add {unknown} to OBJECTS in {__name__}"
         yield rule
 
@@ -81,7 +110,8 @@ def routes(app):
 def url_for_rule(rule, victim) -> str:
     url = rule.rule
     for arg in rule.arguments:
-        url = re.sub(rf"<(?:\w+:)?{arg}>", str(victim[OBJECTS[arg]].id), url)
+        value = FIXED[arg] if arg in FIXED else victim[OBJECTS[arg]].id
+        url = re.sub(rf"<(?:[^>]+:)?{arg}>", str(value), url)
     return url
 
 
@@ -98,6 +128,9 @@ def victims_data(session, victim):
             select(func.count(EmailTemplate.id)).where(EmailTemplate.account_id == account_id)
         ),
         session.scalar(select(EmailTemplate.updated_at).where(EmailTemplate.name == SECRET)),
+        session.scalar(select(Pitch.status).where(Pitch.subject == SECRET)),
+        tuple(session.scalars(select(FollowUp.state).where(FollowUp.account_id == account_id))),
+        tuple(session.scalars(select(FollowUp.due_at).where(FollowUp.account_id == account_id))),
     )
 
 

@@ -155,3 +155,36 @@
     });
   });
 })();
+
+// Board: drag a card to another column to change its status (the menu does it without JS).
+(function () {
+  "use strict";
+  var board = document.querySelector("[data-board]");
+  if (!board) { return; }
+  var token = document.getElementById("board-csrf").value;
+  var dragged = null;
+  board.addEventListener("dragstart", function (event) {
+    dragged = event.target.closest(".board-card");
+    if (dragged) { event.dataTransfer.setData("text/plain", dragged.getAttribute("data-pitch-id")); }
+  });
+  board.querySelectorAll(".board-column").forEach(function (column) {
+    column.addEventListener("dragover", function (event) { event.preventDefault(); column.classList.add("drop-target"); });
+    column.addEventListener("dragleave", function () { column.classList.remove("drop-target"); });
+    column.addEventListener("drop", function (event) {
+      event.preventDefault();
+      column.classList.remove("drop-target");
+      if (!dragged) { return; }
+      var card = dragged;
+      var body = new FormData();
+      body.set("csrf_token", token);
+      body.set("status", column.getAttribute("data-status"));
+      fetch(card.getAttribute("data-status-url"), { method: "POST", body: body, headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("refused"); }
+          return response.json();
+        })
+        .then(function () { window.location.reload(); })
+        .catch(function () { window.alert("The pitch could not be moved. Reload the page and try again."); });
+    });
+  });
+})();

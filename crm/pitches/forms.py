@@ -1,0 +1,53 @@
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from crm.forms import BaseForm
+from crm.models import Channel, PitchStatus, ReleaseKind
+
+
+class ReleaseForm(BaseForm):
+    title = StringField("Title")
+    artist_name = StringField("Artist", description="Defaults to your artist name.")
+    kind = SelectField(
+        "Type", choices=[SelectChoice(k.value, k.label) for k in ReleaseKind], validate_choice=False
+    )
+    release_date = StringField("Release date", render_kw={"type": "date"})
+    stream_url = StringField("Private stream link")
+    epk_url = StringField("EPK link")
+    isrc = StringField("ISRC", description="e.g. GB-ABC-26-00001")
+    upc = StringField("UPC / EAN")
+    notes = TextAreaField("Notes", render_kw={"rows": 3})
+
+
+class PitchForm(BaseForm):
+    contact_id = SelectField("Contact", validate_choice=False)
+    release_id = SelectField("Release", validate_choice=False)
+    template_id = SelectField("Template", validate_choice=False)
+    subject = StringField("Subject")
+    body = TextAreaField("Email", render_kw={"rows": 12})
+    channel = SelectField(
+        "Channel", choices=[SelectChoice(c.value, c.label) for c in Channel], validate_choice=False
+    )
+    cadence = StringField(
+        "Follow up after (days)",
+        description="Leave empty for your usual cadence, or e.g. 5, 12, 30.",
+    )
+    notes = TextAreaField("Notes", render_kw={"rows": 2})
+    pitch_again = BooleanField("Pitch again anyway")
+
+
+class ReplyForm(BaseForm):
+    outcome = SelectField(
+        "Outcome",
+        choices=[
+            SelectChoice(s.value, s.label)
+            for s in (
+                PitchStatus.REPLIED,
+                PitchStatus.INTERESTED,
+                PitchStatus.WON,
+                PitchStatus.DECLINED,
+            )
+        ],
+        validate_choice=False,
+    )
+    note = StringField("Note (optional)")

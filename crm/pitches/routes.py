@@ -1,0 +1,501 @@
+"""Pages of the pitch tracker: releases, compose (one or many), a pitch, the board, the
+dashboard, and one-click follow-up actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from crm.accounts.current import current_account
+from crm.db import get_session, transaction, utcnow
+from crm.mail_templates import services as template_services
+from crm.mail_templates.rendering import TemplateError
+from crm.models import (
+    Channel,
+    Contact,
+    EmailTemplate,
+    FollowUp,
+    FollowUpState,
+    Pitch,
+    PitchStatus,
+    Release,
+    Role,
+)
+from crm.pagination import clamp, paginate
+from crm.pitches import releases as release_services
+from crm.pitches import services
+from crm.pitches.forms import PitchForm, ReleaseForm, ReplyForm
+from crm.scope import NotFound, get_owned, owned
+
+bp = Blueprint("pitches", __name__, url_prefix="/pitches")
+releases_bp = Blueprint("releases", __name__, url_prefix="/releases")
+follow_ups_bp = Blueprint("follow_ups", __name__, url_prefix="/follow-ups")
+
+
+@bp.before_request
+@releases_bp.before_request
+@follow_ups_bp.before_request
+@login_required
+def _require_login() -> None:
+    """The pitch tracker is private."""
+
+
+def _owned_or_404(model, object_id: int):
+    try:
+        return get_owned(get_session(), current_account(), model, object_id)
+    except NotFound:
+        abort(404)
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+# --- dashboard --------------------------------------------------------------------------
+
+
+def dashboard():
+    """The home page after login: what is due, and what works."""
+    session, account = get_session(), current_account()
+    release_id = request.args.get("release_id", "")
+    release_id = int(release_id) if release_id.isdigit() else None
+    stats = template_services.template_stats(session, account)
+    templates = {t.id: t for t in session.scalars(owned(EmailTemplate, account))}
+    return render_template(
+        "pitches/dashboard.html",
+        agenda=services.agenda(session, account),
+        by_release=services.status_counts_by_release(session, account),
+        by_role=services.reply_rate_by_role(session, account),
+        by_template=[(templates[tid], s) for tid, s in stats.items() if tid in templates],
+        funnel=services.funnel(session, account, release_id),
+        releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
+        release_id=release_id,
+        statuses=list(PitchStatus),
+    )
+
+
+# --- releases ---------------------------------------------------------------------------
+
+
+@releases_bp.route("/", methods=["GET", "POST"])
+def releases_index():
+    session, account = get_session(), current_account()
+    form = ReleaseForm()
+    if form.validate_on_submit():
+        values, errors = release_services.clean_release(form.data)
+        if errors:
+            form.add_errors(errors)
+        else:
+            with transaction(session):
+                release = release_services.create_release(session, account, values)
+            flash(f"Added the release “{release.title}”.", "success")
+            return redirect(url_for("releases.release_show", release_id=release.id))
+    counts = dict(
+        session.execute(
+            select(Pitch.release_id, func.count())
+            .where(Pitch.account_id == account.id)
+            .group_by(Pitch.release_id)
+        ).all()
+    )
+    releases = session.scalars(
+        owned(Release, account).order_by(Release.release_date.desc(), Release.title)
+    ).all()
+    return render_template(
+        "releases/index.html", form=form, releases=releases, counts=counts
+    ), 422 if form.errors else 200
+
+
+@releases_bp.get("/<int:release_id>")
+def release_show(release_id: int):
+    release = _owned_or_404(Release, release_id)
+    pitches = (
+        get_session()
+        .scalars(
+            owned(Pitch, current_account())
+            .where(Pitch.release_id == release.id)
+            .order_by(Pitch.updated_at.desc())
+            .options(selectinload(Pitch.contact))
+        )
+        .all()
+    )
+    return render_template("releases/show.html", release=release, pitches=pitches)
+
+
+@releases_bp.route("/<int:release_id>/edit", methods=["GET", "POST"])
+def release_edit(release_id: int):
+    release = _owned_or_404(Release, release_id)
+    form = ReleaseForm(obj=release if request.method == "GET" else None)
+    if request.method == "GET":
+        form.kind.data = release.kind.value
+        form.release_date.data = release.release_date.isoformat() if release.release_date else ""
+    if form.validate_on_submit():
+        values, errors = release_services.clean_release(form.data)
+        if errors:
+            form.add_errors(errors)
+        else:
+            session = get_session()
+            with transaction(session):
+                release_services.update_release(session, release, values)
+            flash("Release saved.", "success")
+            return redirect(url_for("releases.release_show", release_id=release.id))
+    return render_template("releases/form.html", form=form, release=release), (
+        422 if form.errors else 200
+    )
+
+
+@releases_bp.post("/<int:release_id>/delete")
+def release_delete(release_id: int):
+    release = _owned_or_404(Release, release_id)
+    session = get_session()
+    with transaction(session):
+        session.delete(release)
+    flash(f"Deleted “{release.title}”. Its pitches stay, without a release.", "success")
+    return redirect(url_for("releases.releases_index"))
+
+
+# --- pitches ----------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    session, account = get_session(), current_account()
+    args = request.args
+    stmt = owned(Pitch, account).options(selectinload(Pitch.contact), selectinload(Pitch.release))
+    status = args.get("status", "")
+    if status in PitchStatus._value2member_map_:
+        stmt = stmt.where(Pitch.status == status)
+    if args.get("release_id", "").isdigit():
+        stmt = stmt.where(Pitch.release_id == int(args["release_id"]))
+    role = args.get("role", "")
+    if role in Role._value2member_map_:
+        stmt = stmt.where(
+            Pitch.contact_id.in_(
+                select(Contact.id).where(Contact.account_id == account.id, Contact.role == role)
+            )
+        )
+    due = args.get("due", "")
+    if due in ("overdue", "today", "week"):
+        start, end = services.local_day_bounds(account, utcnow())
+        window = {
+            "overdue": (None, start),
+            "today": (start, end),
+            "week": (end, end + dt.timedelta(days=7)),
+        }[due]
+        open_due = select(FollowUp.pitch_id).where(
+            FollowUp.account_id == account.id,
+            FollowUp.state == FollowUpState.OPEN,
+            FollowUp.due_at < window[1],
+        )
+        if window[0] is not None:
+            open_due = open_due.where(FollowUp.due_at >= window[0])
+        stmt = stmt.where(Pitch.id.in_(open_due))
+    page, per_page = clamp(args.get("page", 1), args.get("per_page", 50))
+    results = paginate(
+        session, stmt.order_by(Pitch.updated_at.desc(), Pitch.id.desc()), page, per_page
+    )
+    return render_template(
+        "pitches/index.html",
+        page=results,
+        statuses=list(PitchStatus),
+        roles=list(Role),
+        releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
+    )
+
+
+def _compose_choices(form: PitchForm, contact: Contact | None) -> None:
+    session, account = get_session(), current_account()
+    contacts = (
+        [contact]
+        if contact
+        else session.scalars(
+            owned(Contact, account)
+            .where(Contact.do_not_contact.is_(False))
+            .order_by(Contact.updated_at.desc())
+            .limit(200)
+        ).all()
+    )
+    form.contact_id.choices = [(str(c.id), c.display_name) for c in contacts]
+    form.release_id.choices = [("", "— no release (general query) —")] + [
+        (str(r.id), r.title)
+        for r in session.scalars(owned(Release, account).order_by(Release.title))
+    ]
+    form.template_id.choices = [("", "— write it yourself —")] + [
+        (str(t.id), t.name) for t in template_services.list_templates(session, account)
+    ]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Compose one pitch: pick a template, see the email, adjust it, then send or save."""
+    session, account = get_session(), current_account()
+    picked = request.values
+    contact = template_services.owned_or_none(session, account, Contact, picked.get("contact_id"))
+    release = template_services.owned_or_none(session, account, Release, picked.get("release_id"))
+    template = template_services.owned_or_none(
+        session, account, EmailTemplate, picked.get("template_id")
+    )
+    form = PitchForm()
+    _compose_choices(form, contact if request.args.get("contact_id") else None)
+    if request.method == "GET" or request.form.get("action") == "render":
+        form.contact_id.data = str(contact.id) if contact else None
+        form.release_id.data = str(release.id) if release else ""
+        form.template_id.data = str(template.id) if template else ""
+        if template is not None and contact is not None:
+            try:
+                rendered = template_services.render_for(
+                    session, account, current_user, template, contact, release
+                )
+                form.subject.data, form.body.data = rendered.subject, rendered.body
+            except TemplateError as exc:
+                form.body.errors = [str(exc)]
+    duplicate = contact is not None and bool(
+        services.find_duplicates(session, account, [contact.id], release)
+    )
+    action = request.form.get("action")
+    if request.method == "POST" and action in ("send", "draft") and form.validate():
+        if contact is None:
+            form.contact_id.errors = ["Choose who to pitch."]
+        elif duplicate and not form.pitch_again.data:
+            form.pitch_again.errors = [
+                f"{contact.display_name} was already pitched for this release. "
+                "Tick “Pitch again anyway” to go ahead."
+            ]
+        else:
+            try:
+                cadence = services.clean_cadence(form.cadence.data) if form.cadence.data else None
+                with transaction(session):
+                    pitch = services.create_pitch(
+                        session,
+                        account,
+                        current_user,
+                        contact,
+                        release=release,
+                        template=template,
+                        subject=form.subject.data or "",
+                        body=form.body.data or "",
+                        status=PitchStatus.SENT if action == "send" else PitchStatus.DRAFT,
+                        channel=Channel(form.channel.data or "email"),
+                        notes=form.notes.data or "",
+                        cadence=cadence,
+                    )
+            except services.PitchRefused as exc:
+                form.add_errors({exc.field if exc.field != "cadence" else "cadence": [str(exc)]})
+            else:
+                flash(
+                    "Pitch marked as sent; follow-ups scheduled."
+                    if action == "send"
+                    else "Pitch saved as a draft.",
+                    "success",
+                )
+                return redirect(url_for("pitches.show", pitch_id=pitch.id))
+    return render_template(
+        "pitches/new.html",
+        form=form,
+        contact=contact,
+        release=release,
+        template=template,
+        duplicate=duplicate,
+    ), 422 if form.errors else 200
+
+
+@bp.get("/<int:pitch_id>")
+def show(pitch_id: int):
+    pitch = _owned_or_404(Pitch, pitch_id)
+    return render_template(
+        "pitches/show.html", pitch=pitch, statuses=list(PitchStatus), reply_form=ReplyForm()
+    )
+
+
+@bp.post("/<int:pitch_id>/status")
+def set_status(pitch_id: int):
+    """Move a pitch on the board (a status menu without JavaScript, a drag with it)."""
+    pitch = _owned_or_404(Pitch, pitch_id)
+    status = request.form.get("status", "")
+    if status not in PitchStatus._value2member_map_:
+        abort(400)
+    session = get_session()
+    with transaction(session):
+        services.change_status(session, current_account(), pitch, PitchStatus(status))
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(id=pitch.id, status=pitch.status.value)
+    flash(f"{pitch.contact.display_name}: {pitch.status.label}.", "success")
+    return redirect(_back(url_for("pitches.show", pitch_id=pitch.id)))
+
+
+@bp.post("/<int:pitch_id>/reply")
+def log_reply(pitch_id: int):
+    """“They replied”: one click, an optional note; the open follow-ups stop."""
+    pitch = _owned_or_404(Pitch, pitch_id)
+    form = ReplyForm()
+    if not form.validate():
+        abort(400)
+    outcome = (
+        form.outcome.data if form.outcome.data in PitchStatus._value2member_map_ else "replied"
+    )
+    session = get_session()
+    with transaction(session):
+        services.change_status(
+            session, current_account(), pitch, PitchStatus(outcome), note=form.note.data or ""
+        )
+    flash(
+        f"Logged the reply from {pitch.contact.display_name}; its follow-ups are cancelled.",
+        "success",
+    )
+    return redirect(_back(url_for("pitches.show", pitch_id=pitch.id)))
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+def bulk():
+    """Pitch many contacts at once: review every rendered email, then create them all."""
+    session, account = get_session(), current_account()
+    ids = [int(i) for i in request.values.getlist("contact_id") if i.isdigit()][:1000]
+    contacts = (
+        session.scalars(
+            owned(Contact, account)
+            .where(Contact.id.in_(ids))
+            .order_by(Contact.sort_name)
+            .options(selectinload(Contact.company))
+        ).all()
+        if ids
+        else []
+    )
+    release = template_services.owned_or_none(
+        session, account, Release, request.values.get("release_id")
+    )
+    template = template_services.owned_or_none(
+        session, account, EmailTemplate, request.values.get("template_id")
+    )
+    duplicates = services.find_duplicates(session, account, [c.id for c in contacts], release)
+    if request.method == "POST":
+        form = ReplyForm()  # a CSRF-checked form; the choices come from the query above
+        if not form.validate() or template is None or not contacts:
+            flash("Choose contacts, a release and a template first.", "danger")
+        else:
+            with transaction(session):
+                result = services.bulk_pitch(
+                    session,
+                    account,
+                    current_user,
+                    contacts,
+                    release=release,
+                    template=template,
+                    skip_duplicates=request.form.get("pitch_again") != "1",
+                )
+            message = f"Pitched {len(result.created)} contacts; follow-ups scheduled."
+            if result.refused:
+                message += f" Skipped {len(result.refused)}: " + "; ".join(
+                    f"{c.display_name} ({why})" for c, why in result.refused[:10]
+                )
+            flash(message, "success")
+            return redirect(url_for("pitches.index", release_id=release.id if release else ""))
+    previews = []
+    if template is not None:
+        for contact in contacts:
+            try:
+                previews.append(
+                    (
+                        contact,
+                        template_services.render_for(
+                            session, account, current_user, template, contact, release
+                        ),
+                    )
+                )
+            except TemplateError as exc:
+                previews.append((contact, str(exc)))
+    return render_template(
+        "pitches/bulk.html",
+        contacts=contacts,
+        release=release,
+        template=template,
+        previews=previews,
+        duplicates=duplicates,
+        form=ReplyForm(),
+        releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
+        templates=template_services.list_templates(session, account),
+    )
+
+
+@bp.get("/board")
+def board():
+    session, account = get_session(), current_account()
+    release_id = request.args.get("release_id", "")
+    stmt = owned(Pitch, account).options(
+        selectinload(Pitch.contact), selectinload(Pitch.release), selectinload(Pitch.follow_ups)
+    )
+    if release_id.isdigit():
+        stmt = stmt.where(Pitch.release_id == int(release_id))
+    pitches = session.scalars(stmt.order_by(Pitch.updated_at.desc()).limit(1000)).all()
+    columns = {status: [] for status in PitchStatus}
+    for pitch in pitches:
+        columns[pitch.status].append(pitch)
+    return render_template(
+        "pitches/board.html",
+        columns=columns,
+        release_id=release_id,
+        releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
+    )
+
+
+# --- follow-ups -------------------------------------------------------------------------
+
+
+@follow_ups_bp.post("/<int:follow_up_id>/<any(done, skip, snooze):action>")
+def act(follow_up_id: int, action: str):
+    follow_up = _owned_or_404(FollowUp, follow_up_id)
+    session, account = get_session(), current_account()
+    with transaction(session):
+        if action == "done":
+            services.complete_follow_up(session, follow_up, FollowUpState.DONE)
+            message = "Follow-up done."
+        elif action == "skip":
+            services.complete_follow_up(session, follow_up, FollowUpState.SKIPPED)
+            message = "Follow-up skipped."
+        else:
+            choice = request.form.get("snooze", "1")
+            if choice == "next_week":
+                services.snooze(session, account, follow_up, until=services.next_week(account))
+            elif choice == "date":
+                try:
+                    day = dt.date.fromisoformat(request.form.get("until", ""))
+                except ValueError:
+                    flash("Pick a date to snooze until.", "danger")
+                    return redirect(_back(url_for("home.index")))
+                services.snooze(session, account, follow_up, until=day)
+            else:
+                services.snooze(
+                    session, account, follow_up, days=int(choice) if choice in ("1", "3") else 1
+                )
+            message = "Follow-up snoozed."
+    flash(message, "success")
+    return redirect(_back(url_for("home.index")))
+
+
+@follow_ups_bp.get("/<int:follow_up_id>")
+def open_follow_up(follow_up_id: int):
+    """Where a reminder email links: the follow-up with its email rendered, ready to send."""
+    follow_up = _owned_or_404(FollowUp, follow_up_id)
+    session, account = get_session(), current_account()
+    pitch = follow_up.pitch
+    templates = [
+        t
+        for t in template_services.list_templates(session, account)
+        if t.purpose.value == "follow_up"
+    ]
+    template = templates[min(follow_up.sequence, len(templates)) - 1] if templates else None
+    rendered = None
+    if template is not None:
+        rendered = template_services.render_for(
+            session, account, current_user, template, pitch.contact, pitch.release
+        )
+    return render_template(
+        "pitches/follow_up.html",
+        follow_up=follow_up,
+        pitch=pitch,
+        template=template,
+        rendered=rendered,
+    )

@@ -1,0 +1,343 @@
+"""Pitches and follow-ups: the one place where a status changes, and with it the follow-ups
+are scheduled (on sent) or cancelled (on a reply, or when the pitch closes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.db import utcnow
+from crm.mail_templates.services import merge_context, render_email
+from crm.models import (
+    CLOSING_STATUSES,
+    REPLY_STATUSES,
+    Account,
+    Channel,
+    Contact,
+    EmailTemplate,
+    FollowUp,
+    FollowUpState,
+    Pitch,
+    PitchStatus,
+    Release,
+    Role,
+    User,
+)
+from crm.scope import owned
+
+MAX_CADENCE_DAYS = 365
+
+
+class PitchRefused(ValueError):
+    """A pitch that may not be made (do-not-contact), with the field it concerns."""
+
+    def __init__(self, message: str, field: str = "contact_id"):
+        super().__init__(message)
+        self.field = field
+
+
+def clean_cadence(value: object) -> list[int]:
+    """Days after sending, e.g. "7, 14" or [7, 14]: positive, rising, at most a year."""
+    items = value if isinstance(value, list | tuple) else str(value or "").replace(";", ",")
+    if isinstance(items, str):
+        items = [p for p in items.split(",") if p.strip()]
+    try:
+        days = sorted({int(str(d).strip()) for d in items})
+    except ValueError:
+        raise PitchRefused("Write the days as numbers, like 7, 14.", "cadence") from None
+    if any(d < 1 or d > MAX_CADENCE_DAYS for d in days) or len(days) > 10:
+        raise PitchRefused("Use up to 10 days between 1 and 365.", "cadence")
+    return days
+
+
+def schedule_follow_ups(session: Session, pitch: Pitch, cadence: list[int]) -> list[FollowUp]:
+    """Follow-ups due `cadence` days after the pitch was sent (open ones are replaced)."""
+    cancel_open_follow_ups(session, pitch, "rescheduled")
+    created = []
+    for sequence, days in enumerate(cadence, start=1):
+        follow_up = FollowUp(
+            account_id=pitch.account_id,
+            pitch=pitch,
+            sequence=sequence,
+            due_at=pitch.sent_at + dt.timedelta(days=days),
+        )
+        session.add(follow_up)
+        created.append(follow_up)
+    session.flush()
+    return created
+
+
+def cancel_open_follow_ups(session: Session, pitch: Pitch, reason: str) -> int:
+    count = 0
+    for follow_up in pitch.follow_ups:
+        if follow_up.state == FollowUpState.OPEN:
+            follow_up.state, follow_up.state_reason = FollowUpState.CANCELLED, reason
+            count += 1
+    return count
+
+
+def change_status(
+    session: Session,
+    account: Account,
+    pitch: Pitch,
+    status: PitchStatus,
+    now: dt.datetime | None = None,
+    note: str = "",
+) -> Pitch:
+    """Move a pitch to `status`, scheduling or cancelling its follow-ups to match."""
+    now = now or utcnow()
+    previous = pitch.status
+    pitch.status = status
+    if status == PitchStatus.SENT and previous != PitchStatus.SENT:
+        pitch.sent_at = pitch.sent_at or now
+        pitch.contact.last_contacted_at = max(
+            filter(None, [pitch.contact.last_contacted_at, pitch.sent_at])
+        )
+        schedule_follow_ups(session, pitch, pitch.cadence_days or account.cadence_days)
+    elif status in CLOSING_STATUSES:
+        if status in REPLY_STATUSES and pitch.replied_at is None:
+            pitch.replied_at = now
+        reason = (
+            f"{status.label.lower()} on {now:%d %b %Y}"
+            if status in REPLY_STATUSES
+            else "closed: no response"
+        )
+        cancel_open_follow_ups(session, pitch, reason)
+    if note:
+        stamp = f"{now:%d %b %Y}: {note.strip()}"
+        pitch.notes = f"{pitch.notes}\n{stamp}".strip()
+    pitch.updated_at = now
+    session.flush()
+    return pitch
+
+
+def find_duplicates(
+    session: Session, account: Account, contact_ids: list[int], release: Release | None
+) -> set[int]:
+    """Contacts already pitched for this release (for a warning before pitching again)."""
+    if not contact_ids:
+        return set()
+    stmt = select(Pitch.contact_id).where(
+        Pitch.account_id == account.id,
+        Pitch.contact_id.in_(contact_ids),
+        Pitch.release_id == release.id if release else Pitch.release_id.is_(None),
+    )
+    return set(session.scalars(stmt))
+
+
+def create_pitch(
+    session: Session,
+    account: Account,
+    user: User,
+    contact: Contact,
+    *,
+    release: Release | None = None,
+    template: EmailTemplate | None = None,
+    subject: str = "",
+    body: str = "",
+    status: PitchStatus = PitchStatus.DRAFT,
+    channel: Channel = Channel.EMAIL,
+    sent_at: dt.datetime | None = None,
+    notes: str = "",
+    cadence: list[int] | None = None,
+    now: dt.datetime | None = None,
+) -> Pitch:
+    """A pitch of `contact`; the email is rendered from the template unless given, and kept
+    exactly as it is (a later edit of the template does not rewrite it)."""
+    if contact.do_not_contact:
+        raise PitchRefused(f"{contact.display_name} is marked do-not-contact.")
+    if template is not None and not (subject or body):
+        rendered = render_email(
+            template.subject, template.body, merge_context(account, user, contact, release)
+        )
+        subject, body = rendered.subject, rendered.body
+    pitch = Pitch(
+        account_id=account.id,
+        contact=contact,
+        release=release,
+        template=template,
+        subject=" ".join(subject.split())[:300],
+        body=body,
+        status=PitchStatus.DRAFT,
+        channel=channel,
+        sent_at=sent_at,
+        notes=notes,
+        cadence_days=cadence,
+    )
+    session.add(pitch)
+    session.flush()
+    if status != PitchStatus.DRAFT:
+        change_status(session, account, pitch, PitchStatus.SENT, now)
+        if status != PitchStatus.SENT:
+            change_status(session, account, pitch, status, now)
+    return pitch
+
+
+@dataclass
+class BulkResult:
+    created: list[Pitch] = field(default_factory=list)
+    refused: list[tuple[Contact, str]] = field(default_factory=list)
+
+
+def bulk_pitch(
+    session: Session,
+    account: Account,
+    user: User,
+    contacts: list[Contact],
+    *,
+    release: Release | None,
+    template: EmailTemplate,
+    status: PitchStatus = PitchStatus.SENT,
+    now: dt.datetime | None = None,
+    skip_duplicates: bool = False,
+) -> BulkResult:
+    result = BulkResult()
+    duplicates = find_duplicates(session, account, [c.id for c in contacts], release)
+    for contact in contacts:
+        if skip_duplicates and contact.id in duplicates:
+            result.refused.append((contact, "already pitched for this release"))
+            continue
+        try:
+            result.created.append(
+                create_pitch(
+                    session,
+                    account,
+                    user,
+                    contact,
+                    release=release,
+                    template=template,
+                    status=status,
+                    now=now,
+                )
+            )
+        except PitchRefused as exc:
+            result.refused.append((contact, str(exc)))
+    return result
+
+
+# --- follow-ups -------------------------------------------------------------------------
+
+
+def complete_follow_up(
+    session: Session, follow_up: FollowUp, state: FollowUpState, now: dt.datetime | None = None
+) -> None:
+    follow_up.state, follow_up.completed_at = state, now or utcnow()
+    session.flush()
+
+
+def snooze(
+    session: Session,
+    account: Account,
+    follow_up: FollowUp,
+    *,
+    days: int | None = None,
+    until: dt.date | None = None,
+) -> None:
+    """Push a follow-up back by whole days (or to a date) at the same local time of day, so a
+    snooze across a daylight-saving change keeps the hour the user sees."""
+    zone = ZoneInfo(account.timezone)
+    local = follow_up.due_at.astimezone(zone)
+    if until is not None:
+        target = dt.datetime.combine(until, local.time().replace(tzinfo=None))
+    else:
+        target = local.replace(tzinfo=None) + dt.timedelta(days=days or 1)
+    follow_up.due_at = target.replace(tzinfo=zone).astimezone(dt.UTC)
+    follow_up.state = FollowUpState.OPEN
+    session.flush()
+
+
+def next_week(account: Account, now: dt.datetime | None = None) -> dt.date:
+    """Next Monday in the account's time zone."""
+    today = (now or utcnow()).astimezone(ZoneInfo(account.timezone)).date()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def local_day_bounds(account: Account, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end (UTC) of the user's today."""
+    zone = ZoneInfo(account.timezone)
+    today = now.astimezone(zone).date()
+    start = dt.datetime.combine(today, dt.time(), zone)
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+@dataclass
+class Agenda:
+    overdue: list[FollowUp]
+    today: list[FollowUp]
+    week: list[FollowUp]
+
+
+def agenda(session: Session, account: Account, now: dt.datetime | None = None) -> Agenda:
+    """Open follow-ups: overdue, due today, and due in the next seven days (user's days)."""
+    now = now or utcnow()
+    start, end = local_day_bounds(account, now)
+    horizon = end + dt.timedelta(days=7)
+    rows = session.scalars(
+        owned(FollowUp, account)
+        .where(FollowUp.state == FollowUpState.OPEN, FollowUp.due_at < horizon)
+        .order_by(FollowUp.due_at)
+        .limit(500)
+        .options(
+            selectinload(FollowUp.pitch).selectinload(Pitch.contact),
+            selectinload(FollowUp.pitch).selectinload(Pitch.release),
+        )
+    ).all()
+    return Agenda(
+        overdue=[f for f in rows if f.due_at < start],
+        today=[f for f in rows if start <= f.due_at < end],
+        week=[f for f in rows if f.due_at >= end],
+    )
+
+
+def status_counts_by_release(session: Session, account: Account) -> list[tuple]:
+    """(release title or None, {status: count}) for every release with pitches."""
+    rows = session.execute(
+        select(Release.id, Release.title, Pitch.status, func.count())
+        .select_from(Pitch)
+        .outerjoin(Release, and_(Release.id == Pitch.release_id))
+        .where(Pitch.account_id == account.id)
+        .group_by(Release.id, Release.title, Pitch.status)
+    ).all()
+    grouped: dict = {}
+    for release_id, title, status, count in rows:
+        grouped.setdefault((release_id, title), {})[status] = count
+    return sorted(grouped.items(), key=lambda item: (item[0][1] is None, item[0][1] or ""))
+
+
+def reply_rate_by_role(session: Session, account: Account) -> list[tuple[Role | None, int, int]]:
+    rows = session.execute(
+        select(
+            Contact.role,
+            func.count(),
+            func.sum(case((Pitch.status.in_(list(REPLY_STATUSES)), 1), else_=0)),
+        )
+        .select_from(Pitch)
+        .join(Contact, Contact.id == Pitch.contact_id)
+        .where(Pitch.account_id == account.id, Pitch.status != PitchStatus.DRAFT)
+        .group_by(Contact.role)
+    ).all()
+    return [(role, sent, replied or 0) for role, sent, replied in rows]
+
+
+def funnel(session: Session, account: Account, release_id: int | None) -> list[tuple[str, int]]:
+    """Sent → replied → interested → won for one release (each stage counts those past it)."""
+    stmt = select(Pitch.status, func.count()).where(
+        Pitch.account_id == account.id, Pitch.status != PitchStatus.DRAFT
+    )
+    if release_id:
+        stmt = stmt.where(Pitch.release_id == release_id)
+    counts = dict(session.execute(stmt.group_by(Pitch.status)).all())
+    sent = sum(counts.values())
+    replied = sum(counts.get(s, 0) for s in REPLY_STATUSES)
+    interested = counts.get(PitchStatus.INTERESTED, 0) + counts.get(PitchStatus.WON, 0)
+    return [
+        ("Sent", sent),
+        ("Replied", replied),
+        ("Interested", interested),
+        ("Won", counts.get(PitchStatus.WON, 0)),
+    ]
