@@ -6,10 +6,17 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_smorest import Api
 
-from crm.api import contacts, errors, templates, tokens
+from crm.api import contacts, errors, pitches, templates, tokens
 from crm.extensions import csrf
 
-BLUEPRINTS = (tokens.blp, contacts.blp, templates.blp)
+BLUEPRINTS = (
+    tokens.blp,
+    contacts.blp,
+    pitches.releases_blp,
+    templates.blp,
+    pitches.pitches_blp,
+    pitches.follow_ups_blp,
+)
 
 
 class StagedoorApi(Api):

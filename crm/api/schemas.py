@@ -7,6 +7,12 @@ from functools import cache
 from marshmallow import Schema, fields, validate
 
 from crm.pagination import MAX_PER_PAGE, Page
+from crm.scope import MAX_ID
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802  (reads like a field class)
+    """An object id: a positive 32-bit integer, as the database stores it."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class PageArgs(Schema):

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 
 from crm.api.auth import api_account, api_user, resource_blueprint
 from crm.api.errors import ApiError
-from crm.api.schemas import PageArgs, envelope, page_of
+from crm.api.schemas import Id, PageArgs, envelope, page_of
 from crm.db import get_session, transaction
 from crm.mail_templates import services
 from crm.mail_templates.rendering import TemplateError
@@ -42,8 +42,8 @@ class TemplateSchema(Schema):
 
 
 class RenderInSchema(Schema):
-    contact_id = fields.Integer(required=True)
-    release_id = fields.Integer(allow_none=True, load_default=None)
+    contact_id = Id(required=True)
+    release_id = Id(allow_none=True, load_default=None)
 
 
 class RenderedSchema(Schema):

@@ -210,8 +210,13 @@ def derived_fields(
 
 def refresh_derived(contact: Contact) -> None:
     company = contact.company.name if contact.company else ""
+    # Column defaults only apply at insert, so a new contact's unset fields are still None.
     derived = derived_fields(
-        contact.first_name, contact.last_name, contact.email, company, contact.notes
+        contact.first_name or "",
+        contact.last_name or "",
+        contact.email,
+        company,
+        contact.notes or "",
     )
     for name, value in derived.items():
         setattr(contact, name, value)

@@ -37,7 +37,9 @@ class ContactImport(Base):
     file_name: Mapped[str] = mapped_column(String(255))
     # Where the uploaded file waits between upload and import (removed afterwards).
     stored_path: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[ImportStatus] = mapped_column(_str_enum(ImportStatus), default="pending")
+    status: Mapped[ImportStatus] = mapped_column(
+        _str_enum(ImportStatus), default=ImportStatus.PENDING
+    )
     encoding: Mapped[str] = mapped_column(String(30), default="")
     delimiter: Mapped[str] = mapped_column(String(2), default=",")
     header: Mapped[list] = mapped_column(JSON, default=list)

@@ -35,7 +35,9 @@ class Release(Base):
     )
     title: Mapped[str] = mapped_column(String(200))
     artist_name: Mapped[str] = mapped_column(String(120), default="")
-    kind: Mapped[ReleaseKind] = mapped_column(_str_enum(ReleaseKind, 10), default="single")
+    kind: Mapped[ReleaseKind] = mapped_column(
+        _str_enum(ReleaseKind, 10), default=ReleaseKind.SINGLE
+    )
     release_date: Mapped[dt.date | None] = mapped_column(Date)
     stream_url: Mapped[str] = mapped_column(String(500), default="")
     epk_url: Mapped[str] = mapped_column(String(500), default="")
@@ -83,7 +85,9 @@ class EmailTemplate(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(120))
-    purpose: Mapped[TemplatePurpose] = mapped_column(_str_enum(TemplatePurpose), default="other")
+    purpose: Mapped[TemplatePurpose] = mapped_column(
+        _str_enum(TemplatePurpose), default=TemplatePurpose.OTHER
+    )
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTC)
@@ -151,8 +155,8 @@ class Pitch(Base):
     )
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[PitchStatus] = mapped_column(_str_enum(PitchStatus), default="draft")
-    channel: Mapped[Channel] = mapped_column(_str_enum(Channel, 12), default="email")
+    status: Mapped[PitchStatus] = mapped_column(_str_enum(PitchStatus), default=PitchStatus.DRAFT)
+    channel: Mapped[Channel] = mapped_column(_str_enum(Channel, 12), default=Channel.EMAIL)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTC)
     replied_at: Mapped[dt.datetime | None] = mapped_column(UTC)
     # The days after sending at which follow-ups fall due; None: the account's cadence.
@@ -194,7 +198,9 @@ class FollowUp(Base):
     pitch_id: Mapped[int] = mapped_column(ForeignKey("pitches.id", ondelete="CASCADE"), index=True)
     sequence: Mapped[int] = mapped_column(Integer, default=1)
     due_at: Mapped[dt.datetime] = mapped_column(UTC)
-    state: Mapped[FollowUpState] = mapped_column(_str_enum(FollowUpState, 10), default="open")
+    state: Mapped[FollowUpState] = mapped_column(
+        _str_enum(FollowUpState, 10), default=FollowUpState.OPEN
+    )
     state_reason: Mapped[str] = mapped_column(String(200), default="")
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTC)
     # Reminder bookkeeping (crm.reminders): who claimed it until when, when it was sent.

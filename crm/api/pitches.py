@@ -1,0 +1,376 @@
+"""/api/v1/releases, /api/v1/pitches and /api/v1/follow-ups: the pitch tracker for scripts,
+through the same services (and so the same rules) as the web pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import selectinload
+
+from crm.api.auth import api_account, api_user, resource_blueprint
+from crm.api.errors import ApiError
+from crm.api.schemas import Id, PageArgs, envelope, page_of
+from crm.db import get_session, transaction, utcnow
+from crm.mail_templates.rendering import TemplateError
+from crm.models import (
+    Channel,
+    Contact,
+    EmailTemplate,
+    FollowUp,
+    FollowUpState,
+    Pitch,
+    PitchStatus,
+    Release,
+)
+from crm.pagination import paginate
+from crm.pitches import releases as release_services
+from crm.pitches import services
+from crm.scope import NotFound, get_owned, owned
+
+releases_blp = resource_blueprint(
+    "releases_api", __name__, url_prefix="/api/v1/releases", description="Releases"
+)
+pitches_blp = resource_blueprint(
+    "pitches_api", __name__, url_prefix="/api/v1/pitches", description="Pitches"
+)
+follow_ups_blp = resource_blueprint(
+    "follow_ups_api", __name__, url_prefix="/api/v1/follow-ups", description="Follow-ups"
+)
+STATUSES = [s.value for s in PitchStatus]
+
+
+def _owned_or_404(model, object_id, what: str):
+    try:
+        return get_owned(get_session(), api_account(), model, object_id)
+    except NotFound:
+        raise ApiError(404, f"No such {what}.") from None
+
+
+def _maybe(model, object_id, what: str, field: str):
+    """An optional referenced object: absent is fine, another account's is a 422."""
+    if object_id is None:
+        return None
+    try:
+        return get_owned(get_session(), api_account(), model, object_id)
+    except NotFound:
+        raise ApiError(422, fields={field: [f"No such {what}."]}) from None
+
+
+# --- releases -----------------------------------------------------------------------------
+
+
+class ReleaseInSchema(Schema):
+    title = fields.String()
+    artist_name = fields.String()
+    kind = fields.String(metadata={"description": "single, ep, album, tour or show"})
+    release_date = fields.String(allow_none=True, metadata={"description": "YYYY-MM-DD"})
+    stream_url = fields.String()
+    epk_url = fields.String()
+    isrc = fields.String()
+    upc = fields.String()
+    notes = fields.String()
+
+
+class ReleaseSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    artist_name = fields.String(required=True)
+    kind = fields.String(required=True)
+    release_date = fields.Date(allow_none=True, required=True)
+    stream_url = fields.String(required=True)
+    epk_url = fields.String(required=True)
+    isrc = fields.String(required=True)
+    upc = fields.String(required=True)
+    notes = fields.String(required=True)
+
+
+def release_json(release: Release) -> dict:
+    return {
+        "id": release.id,
+        "title": release.title,
+        "artist_name": release.artist_name,
+        "kind": release.kind.value,
+        "release_date": release.release_date,
+        "stream_url": release.stream_url,
+        "epk_url": release.epk_url,
+        "isrc": release.isrc,
+        "upc": release.upc,
+        "notes": release.notes,
+    }
+
+
+@releases_blp.get("")
+@releases_blp.arguments(PageArgs, location="query")
+@releases_blp.response(200, page_of(ReleaseSchema))
+def list_releases(args: dict):
+    stmt = owned(Release, api_account()).order_by(Release.id)
+    page = paginate(get_session(), stmt, args["page"], args["per_page"])
+    return envelope(page, [release_json(r) for r in page.items])
+
+
+@releases_blp.post("")
+@releases_blp.arguments(ReleaseInSchema)
+@releases_blp.response(201, ReleaseSchema)
+@releases_blp.alt_response(422, schema="Error")
+def create_release(data: dict):
+    values, errors = release_services.clean_release(data)
+    if errors:
+        raise ApiError(422, fields=errors)
+    session = get_session()
+    with transaction(session):
+        release = release_services.create_release(session, api_account(), values)
+    return release_json(release)
+
+
+@releases_blp.get("/<int:release_id>")
+@releases_blp.response(200, ReleaseSchema)
+@releases_blp.alt_response(404, schema="Error")
+def get_release(release_id: int):
+    return release_json(_owned_or_404(Release, release_id, "release"))
+
+
+@releases_blp.patch("/<int:release_id>")
+@releases_blp.arguments(ReleaseInSchema)
+@releases_blp.response(200, ReleaseSchema)
+@releases_blp.alt_response(404, schema="Error")
+@releases_blp.alt_response(422, schema="Error")
+def update_release(data: dict, release_id: int):
+    release = _owned_or_404(Release, release_id, "release")
+    values, errors = release_services.clean_release(data, partial=True)
+    if errors:
+        raise ApiError(422, fields=errors)
+    session = get_session()
+    with transaction(session):
+        release_services.update_release(session, release, values)
+    return release_json(release)
+
+
+@releases_blp.delete("/<int:release_id>")
+@releases_blp.response(204)
+@releases_blp.alt_response(404, schema="Error")
+def delete_release(release_id: int):
+    release = _owned_or_404(Release, release_id, "release")
+    session = get_session()
+    with transaction(session):
+        session.delete(release)
+
+
+# --- follow-ups ---------------------------------------------------------------------------
+
+
+class FollowUpSchema(Schema):
+    id = fields.Integer(required=True)
+    pitch_id = fields.Integer(required=True)
+    due_at = fields.DateTime(required=True)
+    done = fields.Boolean(required=True)
+    state = fields.String(required=True, metadata={"description": "open, done, skipped, cancelled"})
+    reminded_at = fields.DateTime(allow_none=True, required=True)
+
+
+def follow_up_json(follow_up: FollowUp) -> dict:
+    return {
+        "id": follow_up.id,
+        "pitch_id": follow_up.pitch_id,
+        "due_at": follow_up.due_at,
+        "done": follow_up.done,
+        "state": follow_up.state.value,
+        "reminded_at": follow_up.reminded_at,
+    }
+
+
+class FollowUpQuerySchema(PageArgs):
+    due_before = fields.AwareDateTime(
+        load_default=None,
+        default_timezone=dt.UTC,
+        metadata={"description": "ISO 8601; open follow-ups due before this time"},
+    )
+
+
+class FollowUpInSchema(Schema):
+    done = fields.Boolean()
+    due_at = fields.AwareDateTime(default_timezone=dt.UTC)
+
+
+@follow_ups_blp.get("")
+@follow_ups_blp.arguments(FollowUpQuerySchema, location="query")
+@follow_ups_blp.response(200, page_of(FollowUpSchema))
+def list_follow_ups(args: dict):
+    """Follow-ups by due time; with `due_before`, only the open ones due by then."""
+    stmt = owned(FollowUp, api_account()).order_by(FollowUp.due_at, FollowUp.id)
+    if args["due_before"] is not None:
+        stmt = stmt.where(
+            FollowUp.state == FollowUpState.OPEN, FollowUp.due_at < args["due_before"]
+        )
+    page = paginate(get_session(), stmt, args["page"], args["per_page"])
+    return envelope(page, [follow_up_json(f) for f in page.items])
+
+
+@follow_ups_blp.patch("/<int:follow_up_id>")
+@follow_ups_blp.arguments(FollowUpInSchema)
+@follow_ups_blp.response(200, FollowUpSchema)
+@follow_ups_blp.alt_response(404, schema="Error")
+def update_follow_up(data: dict, follow_up_id: int):
+    """Mark a follow-up done (or open again), or move its due time."""
+    follow_up = _owned_or_404(FollowUp, follow_up_id, "follow-up")
+    session = get_session()
+    with transaction(session):
+        if "due_at" in data:
+            follow_up.due_at = data["due_at"]
+        if data.get("done") is True:
+            services.complete_follow_up(session, follow_up, FollowUpState.DONE)
+        elif data.get("done") is False and follow_up.state != FollowUpState.OPEN:
+            follow_up.state, follow_up.completed_at = FollowUpState.OPEN, None
+        session.flush()
+    return follow_up_json(follow_up)
+
+
+# --- pitches ------------------------------------------------------------------------------
+
+
+class PitchInSchema(Schema):
+    contact_id = Id()
+    release_id = Id(allow_none=True)
+    template_id = Id(allow_none=True)
+    subject = fields.String()
+    body = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    channel = fields.String(validate=validate.OneOf([c.value for c in Channel]))
+    sent_at = fields.AwareDateTime(allow_none=True, default_timezone=dt.UTC)
+    notes = fields.String()
+    cadence_days = fields.List(fields.Integer(), allow_none=True)
+
+
+class PitchSchema(Schema):
+    id = fields.Integer(required=True)
+    contact_id = Id(required=True)
+    release_id = Id(allow_none=True, required=True)
+    template_id = Id(allow_none=True, required=True)
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    status = fields.String(required=True)
+    channel = fields.String(required=True)
+    sent_at = fields.DateTime(allow_none=True, required=True)
+    notes = fields.String(required=True)
+    follow_ups = fields.List(fields.Nested(FollowUpSchema), required=True)
+
+
+class PitchQuerySchema(PageArgs):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    contact_id = Id(load_default=None)
+    release_id = Id(load_default=None)
+
+
+def pitch_json(pitch: Pitch) -> dict:
+    return {
+        "id": pitch.id,
+        "contact_id": pitch.contact_id,
+        "release_id": pitch.release_id,
+        "template_id": pitch.template_id,
+        "subject": pitch.subject,
+        "body": pitch.body,
+        "status": pitch.status.value,
+        "channel": pitch.channel.value,
+        "sent_at": pitch.sent_at,
+        "notes": pitch.notes,
+        "follow_ups": [follow_up_json(f) for f in pitch.follow_ups],
+    }
+
+
+@pitches_blp.get("")
+@pitches_blp.arguments(PitchQuerySchema, location="query")
+@pitches_blp.response(200, page_of(PitchSchema))
+def list_pitches(args: dict):
+    stmt = owned(Pitch, api_account()).options(selectinload(Pitch.follow_ups)).order_by(Pitch.id)
+    for name in ("status", "contact_id", "release_id"):
+        if args[name] is not None:
+            stmt = stmt.where(getattr(Pitch, name) == args[name])
+    page = paginate(get_session(), stmt, args["page"], args["per_page"])
+    return envelope(page, [pitch_json(p) for p in page.items])
+
+
+@pitches_blp.post("")
+@pitches_blp.arguments(PitchInSchema)
+@pitches_blp.response(201, PitchSchema)
+@pitches_blp.alt_response(422, schema="Error")
+def create_pitch(data: dict):
+    """Pitch a contact. With status `sent`, follow-ups are scheduled on the cadence; a
+    do-not-contact contact is refused with 422."""
+    if data.get("contact_id") is None:
+        raise ApiError(422, fields={"contact_id": ["Missing data for required field."]})
+    session, account = get_session(), api_account()
+    contact = _maybe(Contact, data["contact_id"], "contact", "contact_id")
+    release = _maybe(Release, data.get("release_id"), "release", "release_id")
+    template = _maybe(EmailTemplate, data.get("template_id"), "template", "template_id")
+    try:
+        cadence = services.clean_cadence(data["cadence_days"]) if data.get("cadence_days") else None
+        with transaction(session):
+            pitch = services.create_pitch(
+                session,
+                account,
+                api_user(),
+                contact,
+                release=release,
+                template=template,
+                subject=data.get("subject", ""),
+                body=data.get("body", ""),
+                status=PitchStatus(data.get("status", "draft")),
+                channel=Channel(data.get("channel", "email")),
+                sent_at=data.get("sent_at"),
+                notes=data.get("notes", ""),
+                cadence=cadence,
+            )
+    except services.PitchRefused as exc:
+        raise ApiError(422, str(exc), fields={exc.field: [str(exc)]}) from None
+    except TemplateError as exc:
+        raise ApiError(422, str(exc), fields={"template_id": [str(exc)]}) from None
+    return pitch_json(pitch)
+
+
+@pitches_blp.get("/<int:pitch_id>")
+@pitches_blp.response(200, PitchSchema)
+@pitches_blp.alt_response(404, schema="Error")
+def get_pitch(pitch_id: int):
+    return pitch_json(_owned_or_404(Pitch, pitch_id, "pitch"))
+
+
+@pitches_blp.patch("/<int:pitch_id>")
+@pitches_blp.arguments(PitchInSchema)
+@pitches_blp.response(200, PitchSchema)
+@pitches_blp.alt_response(404, schema="Error")
+@pitches_blp.alt_response(422, schema="Error")
+def update_pitch(data: dict, pitch_id: int):
+    """Change a pitch; a new status schedules or cancels follow-ups as on the web."""
+    pitch = _owned_or_404(Pitch, pitch_id, "pitch")
+    session, account = get_session(), api_account()
+    with transaction(session):
+        for name in ("subject", "body", "notes"):
+            if name in data:
+                setattr(pitch, name, data[name])
+        if "channel" in data:
+            pitch.channel = Channel(data["channel"])
+        if "release_id" in data:
+            pitch.release = _maybe(Release, data["release_id"], "release", "release_id")
+        if data.get("sent_at") is not None:
+            pitch.sent_at = data["sent_at"]
+        if data.get("cadence_days"):
+            try:
+                pitch.cadence_days = services.clean_cadence(data["cadence_days"])
+            except services.PitchRefused as exc:
+                raise ApiError(422, fields={"cadence_days": [str(exc)]}) from None
+        if "status" in data and data["status"] != pitch.status.value:
+            if pitch.contact.do_not_contact and data["status"] == "sent":
+                raise ApiError(422, fields={"status": ["This contact is marked do-not-contact."]})
+            services.change_status(session, account, pitch, PitchStatus(data["status"]), utcnow())
+        session.flush()
+    return pitch_json(pitch)
+
+
+@pitches_blp.delete("/<int:pitch_id>")
+@pitches_blp.response(204)
+@pitches_blp.alt_response(404, schema="Error")
+def delete_pitch(pitch_id: int):
+    pitch = _owned_or_404(Pitch, pitch_id, "pitch")
+    session = get_session()
+    with transaction(session):
+        session.delete(pitch)
