@@ -31,8 +31,10 @@ run: $(VENV)/.installed-run
 	@echo ""
 	@echo "  Stagedoor is at http://127.0.0.1:5000"
 	@echo "  Demo login: $(DEMO_EMAIL) / $(DEMO_PASSWORD)   (or sign up for your own account)"
+	@echo "  The reminder worker runs beside it (emails go to MAIL_SERVER, default localhost:25)."
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

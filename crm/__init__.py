@@ -25,6 +25,7 @@ def create_app(config: object | None = None) -> Flask:
         imports,
         mail_templates,
         pitches,
+        reminders,
         security,
     )
 
@@ -49,6 +50,7 @@ def create_app(config: object | None = None) -> Flask:
         imports,
         mail_templates,
         pitches,
+        reminders,
         demo,
         api,
     ):

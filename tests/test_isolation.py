@@ -33,6 +33,9 @@ PUBLIC = {
     "api_docs",
     "api-docs.openapi_json",
     "tokens.create_token",
+    # Opened by a secret in the URL, no login (tests/reminders prove forged ones fail):
+    "reminders.unsubscribe",
+    "reminders.calendar",
 }
 # URL parameters, and which of the first account's objects fill them.
 OBJECTS = {

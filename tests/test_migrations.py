@@ -24,6 +24,9 @@ def test_migrations_match_the_models(database_url):
     assert diff == []
 
 
+# SQLite's batch mode reflects the tables it rebuilds and their neighbours; the expression
+# index cannot be reflected, which is expected and harmless there.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_go_down_and_up_again(database_url):
     from alembic import command
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -29,6 +29,7 @@ class Account(Base):
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     digest_hour: Mapped[int] = mapped_column(Integer, default=8)
+    last_digest_on: Mapped[dt.date | None] = mapped_column(Date)
     # Secret part of the account's calendar feed URL; empty when the feed is off.
     calendar_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[created_at]

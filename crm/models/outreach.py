@@ -206,6 +206,7 @@ class FollowUp(Base):
     # Reminder bookkeeping (crm.reminders): who claimed it until when, when it was sent.
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTC)
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTC)
+    claim_token: Mapped[str | None] = mapped_column(String(32), index=True)
     reminder_attempts: Mapped[int] = mapped_column(Integer, default=0)
     reminder_error: Mapped[str] = mapped_column(Text, default="")
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTC)

@@ -29,6 +29,7 @@ from crm.pagination import clamp, paginate
 from crm.pitches import releases as release_services
 from crm.pitches import services
 from crm.pitches.forms import PitchForm, ReleaseForm, ReplyForm
+from crm.reminders.passes import failing_reminders
 from crm.scope import NotFound, get_owned, owned
 
 bp = Blueprint("pitches", __name__, url_prefix="/pitches")
@@ -76,6 +77,7 @@ def dashboard():
         releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
         release_id=release_id,
         statuses=list(PitchStatus),
+        reminder_problem=failing_reminders(session, account),
     )
 
 

@@ -1,0 +1,272 @@
+"""The reminder pass: every follow-up that has come due is reminded exactly once.
+
+A pass claims what it will send in the database first (a conditional UPDATE, with
+FOR UPDATE SKIP LOCKED on PostgreSQL, so two passes never claim the same follow-up),
+sends one email per account, and records what went out. A pass that dies after claiming
+gives its follow-ups back when the lease runs out; an SMTP failure leaves them unsent, to
+be retried with a growing delay and reported on the dashboard after repeated failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from flask import render_template
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from crm.models import Account, FollowUp, FollowUpState, Pitch, User
+from crm.reminders.mail import MailError, SmtpSettings, build_message, send
+
+LEASE = dt.timedelta(minutes=10)
+BATCH = 500
+FAILURES_REPORTED = 3  # after this many failed attempts the dashboard says so
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1, 5, 25 minutes... at most six hours between retries."""
+    return min(dt.timedelta(minutes=5 ** max(0, attempts - 1)), dt.timedelta(hours=6))
+
+
+@dataclass
+class PassResult:
+    sent_emails: int = 0
+    reminded: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (account id, error)
+
+
+def _due(now: dt.datetime):
+    return and_(
+        FollowUp.state == FollowUpState.OPEN,
+        FollowUp.due_at <= now,
+        FollowUp.reminded_at.is_(None),
+        or_(FollowUp.claimed_until.is_(None), FollowUp.claimed_until < now),
+        or_(FollowUp.next_attempt_at.is_(None), FollowUp.next_attempt_at <= now),
+        FollowUp.account_id.in_(select(Account.id).where(Account.reminders_enabled.is_(True))),
+    )
+
+
+def claim(session: Session, now: dt.datetime, limit: int = BATCH) -> str | None:
+    """Mark up to `limit` due follow-ups as this pass's; returns the claim token."""
+    token = uuid.uuid4().hex
+    candidates = select(FollowUp.id).where(_due(now)).order_by(FollowUp.id).limit(limit)
+    if session.bind.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    # The conditions are checked again by the UPDATE itself: a row another pass claimed in
+    # the meantime no longer matches, so no follow-up is ever claimed twice.
+    result = session.execute(
+        update(FollowUp)
+        .where(FollowUp.id.in_(candidates.scalar_subquery()), _due(now))
+        .values(claim_token=token, claimed_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return token if result.rowcount else None
+
+
+def signer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="reminder-settings")
+
+
+def unsubscribe_token(secret_key: str, account_id: int) -> str:
+    return signer(secret_key).dumps({"account": account_id})
+
+
+def account_from_token(secret_key: str, token: str) -> int | None:
+    try:
+        data = signer(secret_key).loads(token)
+    except BadSignature:
+        return None
+    return data.get("account") if isinstance(data, dict) else None
+
+
+def compose(
+    config, account: Account, users: list[User], follow_ups: list[FollowUp], subject: str
+) -> tuple[str, str, dict[str, str]]:
+    """Text and HTML of a reminder, and its list headers."""
+    base = config["CRM_BASE_URL"]
+    token = unsubscribe_token(config["SECRET_KEY"], account.id)
+    unsubscribe = f"{base}/reminders/unsubscribe/{token}"
+    zone = ZoneInfo(account.timezone)
+    items = [
+        {
+            "contact": f.pitch.contact.display_name,
+            "release": f.pitch.release.title if f.pitch.release else "general query",
+            "due": f.due_at.astimezone(zone).strftime("%a %d %b, %H:%M"),
+            "sequence": f.sequence,
+            "link": f"{base}/follow-ups/{f.id}",
+        }
+        for f in follow_ups
+    ]
+    context = {
+        "items": items,
+        "subject": subject,
+        "settings_url": f"{base}/reminders/settings",
+        "unsubscribe_url": unsubscribe,
+        "name": users[0].name if users else "",
+    }
+    text = render_template("reminders/email.txt", **context)
+    html = render_template("reminders/email.html", **context)
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return text, html, headers
+
+
+def send_due(
+    factory: sessionmaker, config, now: dt.datetime, smtp: SmtpSettings | None = None
+) -> PassResult:
+    """One pass (the `reminders send-due` command and the worker's job)."""
+    smtp = smtp or SmtpSettings.from_config(config)
+    result = PassResult()
+    while True:
+        with factory() as session:
+            token = claim(session, now)
+        if token is None:
+            return result
+        _send_claimed(factory, config, smtp, token, now, result)
+
+
+def _send_claimed(factory, config, smtp, token, now, result: PassResult) -> None:
+    with factory() as session:
+        claimed = session.scalars(
+            select(FollowUp)
+            .where(FollowUp.claim_token == token)
+            .options(
+                selectinload(FollowUp.pitch).selectinload(Pitch.contact),
+                selectinload(FollowUp.pitch).selectinload(Pitch.release),
+            )
+            .order_by(FollowUp.due_at)
+        ).all()
+        by_account: dict[int, list[FollowUp]] = defaultdict(list)
+        for follow_up in claimed:
+            by_account[follow_up.account_id].append(follow_up)
+        for account_id, follow_ups in by_account.items():
+            account = session.get(Account, account_id)
+            # Done or cancelled since the claim (the user was quicker): not reminded.
+            ids = [f.id for f in follow_ups]
+            session.expire_all()
+            still_open = session.scalars(
+                select(FollowUp)
+                .where(FollowUp.id.in_(ids), FollowUp.state == FollowUpState.OPEN)
+                .options(
+                    selectinload(FollowUp.pitch).selectinload(Pitch.contact),
+                    selectinload(FollowUp.pitch).selectinload(Pitch.release),
+                )
+                .order_by(FollowUp.due_at)
+            ).all()
+            _release(session, [i for i in ids if i not in {f.id for f in still_open}])
+            if not still_open:
+                continue
+            users = account.users
+            count = len(still_open)
+            subject = (
+                f"{count} follow-up{'s' if count != 1 else ''} due: "
+                + ", ".join(f.pitch.contact.display_name for f in still_open[:3])
+                + ("…" if count > 3 else "")
+            )
+            text, html, headers = compose(config, account, users, still_open, subject)
+            message = build_message(smtp, [u.email for u in users], subject, text, html, headers)
+            try:
+                send(smtp, message)
+            except MailError as exc:
+                for f in still_open:
+                    f.reminder_attempts += 1
+                    f.reminder_error = str(exc)[:1000]
+                    f.next_attempt_at = now + backoff(f.reminder_attempts)
+                    f.claim_token, f.claimed_until = None, None
+                session.commit()
+                result.failed.append((account_id, str(exc)))
+                continue
+            for f in still_open:
+                f.reminded_at, f.reminder_error = now, ""
+                f.claim_token, f.claimed_until = None, None
+            session.commit()
+            result.sent_emails += 1
+            result.reminded += count
+
+
+def _release(session: Session, ids: list[int]) -> None:
+    if ids:
+        session.execute(
+            update(FollowUp)
+            .where(FollowUp.id.in_(ids))
+            .values(claim_token=None, claimed_until=None)
+        )
+        session.commit()
+
+
+def failing_reminders(session: Session, account: Account) -> str | None:
+    """The last error, when reminders for this account keep failing (for the dashboard)."""
+    return session.scalar(
+        select(FollowUp.reminder_error)
+        .where(
+            FollowUp.account_id == account.id,
+            FollowUp.reminded_at.is_(None),
+            FollowUp.state == FollowUpState.OPEN,
+            FollowUp.reminder_attempts >= FAILURES_REPORTED,
+        )
+        .limit(1)
+    )
+
+
+# --- daily digest -------------------------------------------------------------------------
+
+
+def send_digests(
+    factory: sessionmaker, config, now: dt.datetime, smtp: SmtpSettings | None = None
+) -> int:
+    """The daily digest of every account whose chosen local hour has come today and that
+    has not had today's digest yet: a worker that was stopped sends one, not a flood."""
+    smtp = smtp or SmtpSettings.from_config(config)
+    sent = 0
+    with factory() as session:
+        accounts = session.scalars(
+            select(Account).where(
+                Account.digest_enabled.is_(True), Account.reminders_enabled.is_(True)
+            )
+        ).all()
+        for account in accounts:
+            local = now.astimezone(ZoneInfo(account.timezone))
+            if local.hour < account.digest_hour or account.last_digest_on == local.date():
+                continue
+            end_of_day = dt.datetime.combine(
+                local.date() + dt.timedelta(days=1), dt.time(), ZoneInfo(account.timezone)
+            )
+            due = session.scalars(
+                select(FollowUp)
+                .where(
+                    FollowUp.account_id == account.id,
+                    FollowUp.state == FollowUpState.OPEN,
+                    FollowUp.due_at < end_of_day,
+                )
+                .options(
+                    selectinload(FollowUp.pitch).selectinload(Pitch.contact),
+                    selectinload(FollowUp.pitch).selectinload(Pitch.release),
+                )
+                .order_by(FollowUp.due_at)
+            ).all()
+            # Marked first: a digest is a convenience, and two is worse than one late.
+            account.last_digest_on = local.date()
+            session.commit()
+            if not due:
+                continue
+            subject = f"Today: {len(due)} follow-up{'s' if len(due) != 1 else ''} due or overdue"
+            text, html, headers = compose(config, account, account.users, due, subject)
+            try:
+                send(
+                    smtp,
+                    build_message(
+                        smtp, [u.email for u in account.users], subject, text, html, headers
+                    ),
+                )
+                sent += 1
+            except MailError:
+                account.last_digest_on = None  # try again at the next hourly run
+                session.commit()
+    return sent

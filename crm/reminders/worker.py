@@ -1,0 +1,85 @@
+"""`flask --app crm worker`: the reminder worker, one process beside the web server.
+
+Jobs are declared as data with stable ids. Both coalesce, and run at most one at a time:
+a worker that was stopped for a day runs each job once when it starts again, and the
+digest job itself sends each account at most one digest a day."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import current_app
+from flask.cli import with_appcontext
+
+from crm.db import utcnow
+from crm.reminders.passes import send_digests, send_due
+
+log = logging.getLogger("crm.worker")
+
+
+def _run_send_due(app) -> None:
+    with app.app_context():
+        result = send_due(app.extensions["crm.db"], app.config, utcnow())
+        if result.sent_emails or result.failed:
+            log.info(
+                "reminders: %s emails, %s follow-ups, %s failures",
+                result.sent_emails,
+                result.reminded,
+                len(result.failed),
+            )
+
+
+def _run_digests(app) -> None:
+    with app.app_context():
+        sent = send_digests(app.extensions["crm.db"], app.config, utcnow())
+        if sent:
+            log.info("digests: %s sent", sent)
+
+
+def jobs(app) -> list[dict]:
+    interval = int(app.config["REMINDER_INTERVAL_SECONDS"])
+    common = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": None,
+        "args": [app],
+        "replace_existing": True,
+    }
+    return [
+        {
+            "id": "reminders.send_due",
+            "func": _run_send_due,
+            "trigger": IntervalTrigger(seconds=interval),
+            **common,
+        },
+        # Hourly: each account's digest goes at its own local hour.
+        {
+            "id": "reminders.daily_digest",
+            "func": _run_digests,
+            "trigger": CronTrigger(minute=0),
+            **common,
+        },
+    ]
+
+
+@click.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Run the reminder worker (sends due reminders every REMINDER_INTERVAL_SECONDS)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()
+    scheduler = BlockingScheduler(timezone="UTC")
+    for job in jobs(app):
+        scheduler.add_job(**job)
+    # Catch up at once on start: what came due while the worker was stopped.
+    _run_send_due(app)
+    _run_digests(app)
+    click.echo(f"Reminder worker running every {app.config['REMINDER_INTERVAL_SECONDS']} s.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)

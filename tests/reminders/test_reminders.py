@@ -1,0 +1,324 @@
+"""Every due follow-up is reminded exactly once, over a real SMTP server."""
+
+import datetime as dt
+import email.policy
+import os
+import socket
+import subprocess
+import sys
+import threading
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+
+from crm.models import FollowUp, FollowUpState, PitchStatus, User
+from crm.pitches import services as pitch_services
+from crm.reminders import passes
+from crm.reminders.passes import LEASE, claim, send_digests, send_due, unsubscribe_token
+
+NOW = dt.datetime(2026, 3, 20, 10, 0, tzinfo=dt.UTC)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives and can refuse recipients."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse: set[str] = set()
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        with self.lock:
+            message = message_from_bytes(envelope.content, policy=email.policy.default)
+            message.recipients = list(envelope.rcpt_tos)
+            self.messages.append(message)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def inbox(app):
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_DEFAULT_SENDER="Stagedoor <reminders@stagedoor.example>",
+    )
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def due(session, user, make_contact):
+    """A pitch sent 7 days before NOW, so its first follow-up is due at NOW."""
+    contact = make_contact(user.account, first_name="Ana", last_name="Okafor")
+    pitch = pitch_services.create_pitch(
+        session,
+        user.account,
+        user,
+        contact,
+        subject="Hi",
+        status=PitchStatus.SENT,
+        now=NOW - dt.timedelta(days=7),
+    )
+    session.commit()
+    return pitch.follow_ups[0]
+
+
+def run_pass(app, now=NOW):
+    with app.app_context():
+        return send_due(app.extensions["crm.db"], app.config, now)
+
+
+def test_a_due_follow_up_is_reminded_once(app, inbox, due, session, user):
+    result = run_pass(app)
+    assert (result.sent_emails, result.reminded) == (1, 1)
+    [message] = inbox.messages
+    assert message["To"] == user.email
+    assert message["From"] == "Stagedoor <reminders@stagedoor.example>"
+    assert message["Subject"] == "1 follow-up due: Ana Okafor"
+    assert message["Date"] and message["Message-ID"].endswith("@stagedoor.example>")
+    assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:5000/reminders/unsubscribe/")
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert f"/follow-ups/{due.id}" in text and f"/follow-ups/{due.id}" in html
+    assert run_pass(app).sent_emails == 0
+    assert run_pass(app, NOW + dt.timedelta(hours=1)).sent_emails == 0
+    session.expire_all()
+    assert session.get(FollowUp, due.id).reminded_at == NOW
+
+
+def test_nothing_is_sent_before_it_is_due(app, inbox, due):
+    assert run_pass(app, NOW - dt.timedelta(minutes=1)).sent_emails == 0
+    assert inbox.messages == []
+
+
+def test_two_passes_at_once_in_threads_send_once(app, inbox, session, user, make_contact):
+    for i in range(30):
+        contact = make_contact(user.account, first_name=f"C{i}")
+        pitch_services.create_pitch(
+            session,
+            user.account,
+            user,
+            contact,
+            subject="Hi",
+            status=PitchStatus.SENT,
+            now=NOW - dt.timedelta(days=7),
+        )
+    session.commit()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(run_pass(app))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r.reminded for r in results) == 30
+    reminded = [
+        line
+        for m in inbox.messages
+        for line in m.get_body(("plain",)).get_content().splitlines()
+        if line.startswith("- Follow up")
+    ]
+    assert len(reminded) == 30 and len(set(reminded)) == 30
+
+
+def test_two_passes_in_separate_processes_send_once(app, inbox, due, database_url):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(app.config["MAIL_PORT"]),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "crm",
+        "reminders",
+        "send-due",
+        "--now",
+        NOW.isoformat(),
+    ]
+    runs = [
+        subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    assert len(inbox.messages) == 1
+
+
+def test_a_pass_that_died_after_claiming_gives_back_after_the_lease(app, inbox, due):
+    with app.app_context():
+        with app.extensions["crm.db"]() as session:
+            assert claim(session, NOW) is not None  # ... and then the process died
+    assert run_pass(app, NOW + dt.timedelta(minutes=1)).sent_emails == 0
+    assert run_pass(app, NOW + LEASE + dt.timedelta(seconds=1)).sent_emails == 1
+    assert len(inbox.messages) == 1
+
+
+def test_smtp_down_then_up_is_retried_and_sent_once(app, inbox, due, session):
+    up_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there
+    result = run_pass(app)
+    assert result.sent_emails == 0 and result.failed
+    session.expire_all()
+    follow_up = session.get(FollowUp, due.id)
+    assert follow_up.reminder_attempts == 1 and follow_up.reminded_at is None
+    assert follow_up.next_attempt_at == NOW + passes.backoff(1)
+    app.config["MAIL_PORT"] = up_port
+    assert run_pass(app, NOW + dt.timedelta(seconds=30)).sent_emails == 0  # backing off
+    assert run_pass(app, NOW + dt.timedelta(minutes=2)).sent_emails == 1
+    assert run_pass(app, NOW + dt.timedelta(minutes=10)).sent_emails == 0
+    assert len(inbox.messages) == 1
+
+
+def test_repeated_failures_show_on_the_dashboard(app, due, session, logged_in):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    moment = NOW
+    for _ in range(3):
+        run_pass(app, moment)
+        moment += dt.timedelta(hours=7)
+    page = logged_in.get("/").get_data(as_text=True)
+    assert "Reminder emails are failing" in page
+
+
+def test_a_refused_recipient_does_not_block_or_double_the_others(app, inbox, due, session, user):
+    colleague = User(
+        account_id=user.account_id, email="manager@example.com", name="M", password_hash="x"
+    )
+    session.add(colleague)
+    session.commit()
+    inbox.refuse.add("manager@example.com")
+    assert run_pass(app).sent_emails == 1
+    assert run_pass(app, NOW + dt.timedelta(hours=1)).sent_emails == 0
+    [message] = inbox.messages
+    assert message.recipients == [user.email]
+
+
+def test_a_follow_up_done_between_claim_and_send_is_not_reminded(app, inbox, due, session):
+    with app.app_context():
+        with app.extensions["crm.db"]() as other:
+            token = claim(other, NOW)
+    follow_up = session.get(FollowUp, due.id)
+    follow_up.state = FollowUpState.DONE
+    session.commit()
+    with app.app_context():
+        result = passes.PassResult()
+        passes._send_claimed(
+            app.extensions["crm.db"],
+            app.config,
+            passes.SmtpSettings.from_config(app.config),
+            token,
+            NOW,
+            result,
+        )
+    assert inbox.messages == [] and result.reminded == 0
+
+
+def test_reminders_off_means_no_email(app, inbox, due, session, user):
+    user.account.reminders_enabled = False
+    session.commit()
+    assert run_pass(app).sent_emails == 0
+
+
+@pytest.mark.parametrize(
+    ("now", "sent"),
+    [
+        (dt.datetime(2026, 3, 28, 7, 30, tzinfo=dt.UTC), False),  # 07:30 GMT, before 08:00
+        (dt.datetime(2026, 3, 28, 8, 30, tzinfo=dt.UTC), True),  # 08:30 GMT
+        (dt.datetime(2026, 3, 29, 7, 30, tzinfo=dt.UTC), True),  # 08:30 BST, after the change
+    ],
+)
+def test_the_daily_digest_follows_the_local_hour_across_dst(
+    app, inbox, due, session, user, now, sent
+):
+    user.account.timezone, user.account.digest_enabled = "Europe/London", True
+    user.account.digest_hour = 8
+    session.commit()
+    with app.app_context():
+        count = send_digests(app.extensions["crm.db"], app.config, now)
+        again = send_digests(app.extensions["crm.db"], app.config, now + dt.timedelta(hours=3))
+    assert count == (1 if sent else 0)
+    assert again == (0 if sent else 1)  # one a day; a late worker catches up once
+
+
+def test_unsubscribe_link_works_without_login_and_only_for_its_account(
+    app, session, user, make_user
+):
+    other = make_user("other@example.com")
+    client = app.test_client()
+    token = unsubscribe_token(app.config["SECRET_KEY"], user.account_id)
+    forged = unsubscribe_token("not-the-key", other.account_id)
+    assert client.post(f"/reminders/unsubscribe/{forged}").status_code == 404
+    assert client.post(f"/reminders/unsubscribe/{token}x").status_code == 404
+    assert client.post(f"/reminders/unsubscribe/{token}").status_code == 200
+    session.expire_all()
+    assert user.account.reminders_enabled is False
+    assert session.get(type(other.account), other.account_id).reminders_enabled is True
+
+
+def test_calendar_feed_parses_and_can_be_revoked(logged_in, app, due, session, user):
+    logged_in.submit("/reminders/calendar", {"action": "new"})
+    session.expire_all()
+    token = user.account.calendar_token
+    feed = app.test_client().get(f"/reminders/calendar/{token}.ics")
+    assert feed.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(feed.data)
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) == 2 and str(events[0]["SUMMARY"]) == "Follow up with Ana Okafor"
+    logged_in.submit("/reminders/calendar", {"action": "off"})
+    assert app.test_client().get(f"/reminders/calendar/{token}.ics").status_code == 404
+
+
+def test_test_email_command(runner, inbox, app):
+    result = runner.invoke(args=["reminders", "test-email", "me@example.com"])
+    assert result.exit_code == 0, result.output
+    assert inbox.messages[0]["Subject"] == "Stagedoor test email"
+    app.config["MAIL_PORT"] = free_port()
+    result = runner.invoke(args=["reminders", "test-email", "me@example.com"])
+    assert result.exit_code == 1 and "Sending failed: Could not talk to" in result.output
+
+
+def test_reminder_settings_page(logged_in, session, user):
+    response = logged_in.submit(
+        "/reminders/settings",
+        {
+            "reminders_enabled": "y",
+            "digest_enabled": "y",
+            "digest_hour": "7",
+            "timezone": "Europe/Berlin",
+            "cadence": "3,7,14",
+        },
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    account = user.account
+    assert (
+        account.digest_enabled,
+        account.digest_hour,
+        account.timezone,
+        account.cadence_days,
+    ) == (True, 7, "Europe/Berlin", [3, 7, 14])
