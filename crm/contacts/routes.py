@@ -24,6 +24,7 @@ from crm.db import get_session, transaction
 from crm.imports.export import stream_export
 from crm.models import Company, Contact, Role
 from crm.pagination import clamp
+from crm.pitches.services import contact_timeline
 from crm.scope import NotFound, get_owned, owned
 from crm.text import fold, like_pattern
 
@@ -110,7 +111,8 @@ def new():
 @bp.get("/<int:contact_id>")
 def show(contact_id: int):
     contact = _owned_or_404(Contact, contact_id)
-    return render_template("contacts/show.html", contact=contact)
+    timeline = contact_timeline(get_session(), current_account(), contact)
+    return render_template("contacts/show.html", contact=contact, timeline=timeline)
 
 
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])

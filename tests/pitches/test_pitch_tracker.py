@@ -284,3 +284,16 @@ def test_api_refuses_do_not_contact(api, user, make_contact):
     response = api.post("/api/v1/pitches", json={"contact_id": shy.id, "status": "sent"})
     assert response.status_code == 422
     assert "do-not-contact" in response.get_json()["error"]
+
+
+def test_the_contact_page_shows_a_timeline_newest_first(logged_in, session, user, ana):
+    ana.created_at = NOW - dt.timedelta(days=30)
+    sent = pitch(session, user, ana, status=PitchStatus.SENT)
+    services.change_status(
+        session, user.account, sent, PitchStatus.REPLIED, NOW + dt.timedelta(days=2)
+    )
+    session.commit()
+    page = logged_in.get(f"/contacts/{ana.id}").get_data(as_text=True)
+    timeline = page[page.index("Timeline") :]
+    assert timeline.index("Follow-up #2 cancelled") < timeline.index("Replied")
+    assert timeline.index("Replied") < timeline.index("Pitched") < timeline.index("Added")
