@@ -154,6 +154,9 @@ def _start(record: ContactImport, account: Account) -> None:
     if not current_app.config.get("IMPORTS_IN_BACKGROUND", True):
         _run(current_app._get_current_object(), record.id, account.id)
         return
+    session = get_session()
+    with transaction(session):
+        record.status = ImportStatus.RUNNING  # so the page the user lands on watches it
     services.set_progress(record.id, 0, record.rows_total)
     thread = threading.Thread(
         target=_run,

@@ -1,0 +1,114 @@
+"""What users do, in a real browser against a real server."""
+
+import itertools
+
+from tests.e2e.conftest import screenshot, sign_up
+
+emails = (f"artist{i}@e2e.example" for i in itertools.count())
+
+
+def test_sign_up_add_a_contact_and_find_it(page):
+    sign_up(page, next(emails))
+    page.goto("/contacts/new")
+    page.get_by_label("First name").fill("Björk")
+    page.get_by_label("Last name").fill("Guðmundsdóttir")
+    page.get_by_label("Email").fill("bjork@label.example")
+    page.get_by_label("Company").fill("Northern Radio")
+    page.get_by_label("Role").select_option("curator")
+    page.locator("main").get_by_role("button", name="Add contact").click()
+    page.get_by_role("heading", name="Björk Guðmundsdóttir").wait_for()
+    page.goto("/contacts/")
+    page.get_by_role("searchbox", name="Search").fill("bjork northern")
+    page.get_by_role("button", name="Apply").click()
+    assert page.get_by_role("link", name="Björk Guðmundsdóttir").is_visible()
+    screenshot(page, "contact-search")
+
+
+def test_import_a_csv_map_a_column_preview_and_import(page, tmp_path):
+    sign_up(page, next(emails))
+    source = tmp_path / "sheet.csv"
+    source.write_text(
+        "Who,E-mail,Label\r\nAna Okafor,ana@bluebird.example,Bluebird\r\n"
+        "Ben Stone,not-an-email,Harbor\r\n",
+        encoding="utf-8",
+    )
+    page.goto("/imports/")
+    page.get_by_label("CSV file").set_input_files(str(source))
+    page.get_by_role("button", name="Upload and preview").click()
+    page.get_by_role("heading", name="Check the columns of sheet.csv").wait_for()
+    page.get_by_label("Field for column Who").select_option("full_name")
+    page.get_by_role("button", name="Update preview").click()
+    counts = page.locator("#import-counts").inner_text()
+    assert "1 new" in counts and "1 rejected" in counts
+    screenshot(page, "import-preview")
+    page.get_by_role("button", name="Import 2 rows").click()
+    page.get_by_role("heading", name="Rejected rows").wait_for()
+    assert "@-sign" in page.content()
+    screenshot(page, "import-result")
+
+
+def test_preview_a_template_against_a_contact_as_you_type(page):
+    sign_up(page, next(emails))
+    page.goto("/contacts/new")
+    page.get_by_label("First name").fill("Ana")
+    page.locator("main").get_by_role("button", name="Add contact").click()
+    page.goto("/templates/new")
+    page.get_by_label("Name").fill("Quick note")
+    page.get_by_label("Subject").fill("Hello {{ contact.first_name }}")
+    page.get_by_label("Preview for contact").select_option(label="Ana")
+    page.get_by_label("Body").fill(
+        'Hi {{ contact.first_name }}, from {{ contact.company | default("me") }}'
+    )
+    page.locator("[data-preview-body]").get_by_text("Hi Ana, from").wait_for()
+    assert page.locator("mark.fallback").first.inner_text() == "me"
+    page.get_by_label("Body").fill("{{ contact.frist_name }}")
+    page.locator("[data-preview-errors]").get_by_text("Unknown merge field").wait_for()
+    screenshot(page, "template-preview")
+
+
+def test_bulk_pitch_see_follow_ups_log_a_reply_and_drag_on_the_board(page):
+    sign_up(page, next(emails))
+    for name in ("Cleo", "Dev"):
+        page.goto("/contacts/new")
+        page.get_by_label("First name").fill(name)
+        page.locator("main").get_by_role("button", name="Add contact").click()
+    page.goto("/releases/")
+    page.get_by_label("Title").fill("Night Drive")
+    page.get_by_role("button", name="Add release").click()
+    page.goto("/contacts/")
+    page.get_by_label("Select Cleo").check()
+    page.get_by_label("Select Dev").check()
+    page.get_by_role("button", name="Pitch selected contacts").click()
+    page.get_by_label("Release", exact=True).select_option(label="Night Drive")
+    page.get_by_label("Template", exact=True).select_option(label="Playlist-curator pitch")
+    page.get_by_role("button", name="Review the emails").click()
+    assert page.get_by_text("Hi Cleo,").is_visible()
+    page.get_by_role("button", name="Mark all 2 as sent").click()
+    page.get_by_text("Pitched 2 contacts").wait_for()
+    page.goto("/")  # the first follow-ups fall due in 7 days
+    week = page.locator("section", has=page.get_by_role("heading", name="Next 7 days"))
+    assert week.get_by_text("Follow up #1 with Cleo").is_visible()
+    screenshot(page, "dashboard")
+    page.goto("/pitches/")
+    page.get_by_role("link", name="Cleo").click()
+    page.get_by_label("Outcome").select_option("interested")
+    page.get_by_role("button", name="Log the reply").click()
+    page.get_by_text("its follow-ups are cancelled").wait_for()
+    page.goto("/pitches/board")
+    card = page.locator("article[data-pitch-id]").filter(has_text="Dev")
+    card.drag_to(page.locator('section[data-status="won"]'))
+    page.locator('section[data-status="won"]').get_by_role("link", name="Dev").wait_for()
+    screenshot(page, "board")
+
+
+def test_export_downloads_a_csv(page):
+    sign_up(page, next(emails))
+    page.goto("/contacts/new")
+    page.get_by_label("First name").fill("Ana")
+    page.get_by_label("Email").fill("ana@x.example")
+    page.locator("main").get_by_role("button", name="Add contact").click()
+    page.goto("/contacts/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export all as CSV").click()
+    path = download.value.path()
+    assert open(path, encoding="utf-8-sig").read().splitlines()[1].startswith("Ana,,ana@x.example")
