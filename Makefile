@@ -59,7 +59,10 @@ vendor:
 	mkdir -p static/vendor/swagger-ui
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 	   node_modules/swagger-ui-dist/LICENSE static/vendor/swagger-ui/
-	sed -i '/sourceMappingURL/d' static/vendor/bootstrap/*.min.* static/vendor/swagger-ui/*.js static/vendor/swagger-ui/*.css
+	mkdir -p static/vendor/chart.js
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md static/vendor/chart.js/
+	sed -i '/sourceMappingURL/d' static/vendor/bootstrap/*.min.* static/vendor/swagger-ui/*.js \
+	   static/vendor/swagger-ui/*.css static/vendor/chart.js/*.js
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import UTC, Base, created_at, intpk, updated_at
-from crm.models.contacts import Contact, _str_enum
+from crm.models.contacts import Contact, Role, _str_enum
 
 
 class ReleaseKind(enum.StrEnum):
@@ -141,7 +141,9 @@ class Pitch(Base):
     __tablename__ = "pitches"
     __table_args__ = (
         Index("ix_pitches_account_id_status", "account_id", "status"),
-        Index("ix_pitches_account_id_release_id", "account_id", "release_id"),
+        # Covering indexes for the dashboard's counts (by release, and by role).
+        Index("ix_pitches_account_id_release_id_status", "account_id", "release_id", "status"),
+        Index("ix_pitches_account_id_contact_role_status", "account_id", "contact_role", "status"),
         Index("ix_pitches_contact_id", "contact_id"),
         Index("ix_pitches_template_id", "template_id"),
     )
@@ -156,6 +158,8 @@ class Pitch(Base):
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[PitchStatus] = mapped_column(_str_enum(PitchStatus), default=PitchStatus.DRAFT)
+    # The contact's role when pitched: "reply rate by role" counts what they were then.
+    contact_role: Mapped[Role | None] = mapped_column(_str_enum(Role))
     channel: Mapped[Channel] = mapped_column(_str_enum(Channel, 12), default=Channel.EMAIL)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTC)
     replied_at: Mapped[dt.datetime | None] = mapped_column(UTC)
@@ -191,6 +195,8 @@ class FollowUp(Base):
         # The reminder pass and the dashboard look up open follow-ups by due time.
         Index("ix_follow_ups_state_due_at", "state", "due_at"),
         Index("ix_follow_ups_account_id_state_due_at", "account_id", "state", "due_at"),
+        # The dashboard's "reminders keep failing" check looks at the few with attempts.
+        Index("ix_follow_ups_account_id_reminder_attempts", "account_id", "reminder_attempts"),
     )
 
     id: Mapped[intpk]

@@ -33,6 +33,8 @@ from crm.reminders.passes import failing_reminders
 from crm.scope import NotFound, get_owned, owned
 
 bp = Blueprint("pitches", __name__, url_prefix="/pitches")
+# The board shows the most recently moved pitches; the list and filters reach the rest.
+BOARD_LIMIT = 300
 releases_bp = Blueprint("releases", __name__, url_prefix="/releases")
 follow_ups_bp = Blueprint("follow_ups", __name__, url_prefix="/follow-ups")
 
@@ -431,13 +433,15 @@ def board():
     )
     if release_id.isdigit():
         stmt = stmt.where(Pitch.release_id == int(release_id))
-    pitches = session.scalars(stmt.order_by(Pitch.updated_at.desc()).limit(1000)).all()
+    pitches = session.scalars(stmt.order_by(Pitch.updated_at.desc()).limit(BOARD_LIMIT)).all()
     columns = {status: [] for status in PitchStatus}
     for pitch in pitches:
         columns[pitch.status].append(pitch)
     return render_template(
         "pitches/board.html",
         columns=columns,
+        limit=BOARD_LIMIT,
+        shown=len(pitches),
         release_id=release_id,
         releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
     )

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.db import utcnow
@@ -163,6 +163,7 @@ def create_pitch(
         subject=" ".join(subject.split())[:300],
         body=body,
         status=PitchStatus.DRAFT,
+        contact_role=contact.role,
         channel=channel,
         sent_at=sent_at,
         notes=notes,
@@ -295,33 +296,34 @@ def agenda(session: Session, account: Account, now: dt.datetime | None = None) -
 
 
 def status_counts_by_release(session: Session, account: Account) -> list[tuple]:
-    """(release title or None, {status: count}) for every release with pitches."""
+    """((release id, title or None), {status: count}) for every release with pitches."""
     rows = session.execute(
-        select(Release.id, Release.title, Pitch.status, func.count())
-        .select_from(Pitch)
-        .outerjoin(Release, and_(Release.id == Pitch.release_id))
+        select(Pitch.release_id, Pitch.status, func.count())
         .where(Pitch.account_id == account.id)
-        .group_by(Release.id, Release.title, Pitch.status)
+        .group_by(Pitch.release_id, Pitch.status)
     ).all()
+    titles = dict(
+        session.execute(
+            select(Release.id, Release.title).where(Release.account_id == account.id)
+        ).all()
+    )
     grouped: dict = {}
-    for release_id, title, status, count in rows:
-        grouped.setdefault((release_id, title), {})[status] = count
+    for release_id, status, count in rows:
+        grouped.setdefault((release_id, titles.get(release_id)), {})[status] = count
     return sorted(grouped.items(), key=lambda item: (item[0][1] is None, item[0][1] or ""))
 
 
 def reply_rate_by_role(session: Session, account: Account) -> list[tuple[Role | None, int, int]]:
     rows = session.execute(
-        select(
-            Contact.role,
-            func.count(),
-            func.sum(case((Pitch.status.in_(list(REPLY_STATUSES)), 1), else_=0)),
-        )
-        .select_from(Pitch)
-        .join(Contact, Contact.id == Pitch.contact_id)
+        select(Pitch.contact_role, Pitch.status, func.count())
         .where(Pitch.account_id == account.id, Pitch.status != PitchStatus.DRAFT)
-        .group_by(Contact.role)
+        .group_by(Pitch.contact_role, Pitch.status)
     ).all()
-    return [(role, sent, replied or 0) for role, sent, replied in rows]
+    totals: dict = {}
+    for role, status, count in rows:
+        sent, replied = totals.get(role, (0, 0))
+        totals[role] = (sent + count, replied + (count if status in REPLY_STATUSES else 0))
+    return [(role, sent, replied) for role, (sent, replied) in totals.items()]
 
 
 def funnel(session: Session, account: Account, release_id: int | None) -> list[tuple[str, int]]:

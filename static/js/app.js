@@ -188,3 +188,22 @@
     });
   });
 })();
+
+// Dashboard funnel: a Chart.js bar chart over the numbers the table already shows.
+(function () {
+  "use strict";
+  var canvas = document.getElementById("funnel-chart");
+  if (!canvas || !window.Chart) { return; }
+  var table = document.querySelector("[data-funnel-table]");
+  if (table) { table.classList.add("visually-hidden"); }
+  new window.Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: JSON.parse(canvas.getAttribute("data-labels")),
+      datasets: [{ label: "Pitches", data: JSON.parse(canvas.getAttribute("data-values")),
+                   backgroundColor: ["#0d6efd", "#6610f2", "#198754", "#ffc107"] }],
+    },
+    options: { indexAxis: "y", animation: false, plugins: { legend: { display: false } },
+               scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
+  });
+})();
