@@ -1,11 +1,13 @@
 """`make bench`: run every benchmark in this folder on fresh databases and print one markdown
-table of the figures with the machine's description (also saved to benchmarks/results/)."""
+table of the figures with the machine's description (also saved to benchmarks/results/).
+Name scripts to run only those: `python benchmarks/run_all.py contacts_list dashboard`."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,10 +17,11 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks._common import machine  # noqa: E402
 
 
-def scripts() -> list[Path]:
-    return sorted(
+def scripts(only: list[str]) -> list[Path]:
+    found = sorted(
         p for p in HERE.glob("*.py") if not p.name.startswith("_") and p.name != "run_all.py"
     )
+    return [p for p in found if not only or p.stem in only]
 
 
 def main() -> int:
@@ -27,16 +30,19 @@ def main() -> int:
         "",
     ]
     failed = False
-    for script in scripts():
+    only = [a for a in sys.argv[1:] if not a.startswith("-")]
+    for script in scripts(only):
         print(f"running {script.name} ...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, str(script), "--json", *sys.argv[1:]], capture_output=True, text=True
+            [sys.executable, str(script), "--json"], capture_output=True, text=True
         )
         if done.returncode != 0:
             failed = True
             sections += [f"**{script.name} failed**:", "```", done.stderr[-2000:], "```", ""]
             continue
         report = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
         sections += [f"### {report['title']}", ""]
         columns = report["columns"]
         sections.append("| " + " | ".join(label for _key, label in columns) + " |")
