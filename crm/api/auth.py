@@ -40,3 +40,13 @@ def resource_blueprint(name: str, import_name: str, url_prefix: str, description
     blp = Blueprint(name, import_name, url_prefix=url_prefix, description=description)
     blp.before_request(authenticate)
     return blp
+
+
+def owned_or_404(model, object_id: int, what: str):
+    """One of the token's account's objects, or a JSON 404 (never another account's)."""
+    from crm.scope import NotFound, get_owned
+
+    try:
+        return get_owned(get_session(), api_account(), model, object_id)
+    except NotFound:
+        raise ApiError(404, f"No such {what}.") from None

@@ -6,7 +6,7 @@ from flask import Response, current_app
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from crm.api.auth import api_account, api_user, resource_blueprint
+from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
 from crm.api.schemas import PageArgs, envelope, page_of
 from crm.contacts import services
@@ -16,7 +16,6 @@ from crm.imports.export import stream_export
 from crm.imports.reading import UnreadableFile
 from crm.imports.services import import_now
 from crm.models import Contact, Role
-from crm.scope import NotFound, get_owned
 
 blp = resource_blueprint(
     "contacts_api", __name__, url_prefix="/api/v1/contacts", description="Industry contacts"
@@ -106,13 +105,6 @@ def contact_json(contact: Contact) -> dict:
     }
 
 
-def _contact_or_404(contact_id: int) -> Contact:
-    try:
-        return get_owned(get_session(), api_account(), Contact, contact_id)
-    except NotFound:
-        raise ApiError(404, "No such contact.") from None
-
-
 def _save(values: dict, contact: Contact | None = None) -> Contact:
     session, account = get_session(), api_account()
     try:
@@ -160,7 +152,7 @@ def create_contact(data: dict):
 @blp.response(200, ContactSchema)
 @blp.alt_response(404, schema="Error")
 def get_contact(contact_id: int):
-    return contact_json(_contact_or_404(contact_id))
+    return contact_json(owned_or_404(Contact, contact_id, "contact"))
 
 
 @blp.patch("/<int:contact_id>")
@@ -170,7 +162,7 @@ def get_contact(contact_id: int):
 @blp.alt_response(422, schema="Error")
 def update_contact(data: dict, contact_id: int):
     """Change the fields sent; the others stay as they are."""
-    contact = _contact_or_404(contact_id)
+    contact = owned_or_404(Contact, contact_id, "contact")
     if "phone" in data and "country" not in data:
         data = {**data, "country": contact.country}  # a local number needs the country
     cleaned = clean_contact(data, partial=True)
@@ -188,7 +180,7 @@ def update_contact(data: dict, contact_id: int):
 @blp.response(204)
 @blp.alt_response(404, schema="Error")
 def delete_contact(contact_id: int):
-    contact = _contact_or_404(contact_id)
+    contact = owned_or_404(Contact, contact_id, "contact")
     session = get_session()
     with transaction(session):
         services.delete_contact(session, api_account(), contact)

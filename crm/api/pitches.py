@@ -8,7 +8,7 @@ import datetime as dt
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import selectinload
 
-from crm.api.auth import api_account, api_user, resource_blueprint
+from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
 from crm.api.schemas import Id, PageArgs, envelope, page_of
 from crm.db import get_session, transaction, utcnow
@@ -38,13 +38,6 @@ follow_ups_blp = resource_blueprint(
     "follow_ups_api", __name__, url_prefix="/api/v1/follow-ups", description="Follow-ups"
 )
 STATUSES = [s.value for s in PitchStatus]
-
-
-def _owned_or_404(model, object_id, what: str):
-    try:
-        return get_owned(get_session(), api_account(), model, object_id)
-    except NotFound:
-        raise ApiError(404, f"No such {what}.") from None
 
 
 def _maybe(model, object_id, what: str, field: str):
@@ -127,7 +120,7 @@ def create_release(data: dict):
 @releases_blp.response(200, ReleaseSchema)
 @releases_blp.alt_response(404, schema="Error")
 def get_release(release_id: int):
-    return release_json(_owned_or_404(Release, release_id, "release"))
+    return release_json(owned_or_404(Release, release_id, "release"))
 
 
 @releases_blp.patch("/<int:release_id>")
@@ -136,7 +129,7 @@ def get_release(release_id: int):
 @releases_blp.alt_response(404, schema="Error")
 @releases_blp.alt_response(422, schema="Error")
 def update_release(data: dict, release_id: int):
-    release = _owned_or_404(Release, release_id, "release")
+    release = owned_or_404(Release, release_id, "release")
     values, errors = release_services.clean_release(data, partial=True)
     if errors:
         raise ApiError(422, fields=errors)
@@ -150,7 +143,7 @@ def update_release(data: dict, release_id: int):
 @releases_blp.response(204)
 @releases_blp.alt_response(404, schema="Error")
 def delete_release(release_id: int):
-    release = _owned_or_404(Release, release_id, "release")
+    release = owned_or_404(Release, release_id, "release")
     session = get_session()
     with transaction(session):
         session.delete(release)
@@ -212,7 +205,7 @@ def list_follow_ups(args: dict):
 @follow_ups_blp.alt_response(404, schema="Error")
 def update_follow_up(data: dict, follow_up_id: int):
     """Mark a follow-up done (or open again), or move its due time."""
-    follow_up = _owned_or_404(FollowUp, follow_up_id, "follow-up")
+    follow_up = owned_or_404(FollowUp, follow_up_id, "follow-up")
     session = get_session()
     with transaction(session):
         if "due_at" in data:
@@ -331,7 +324,7 @@ def create_pitch(data: dict):
 @pitches_blp.response(200, PitchSchema)
 @pitches_blp.alt_response(404, schema="Error")
 def get_pitch(pitch_id: int):
-    return pitch_json(_owned_or_404(Pitch, pitch_id, "pitch"))
+    return pitch_json(owned_or_404(Pitch, pitch_id, "pitch"))
 
 
 @pitches_blp.patch("/<int:pitch_id>")
@@ -341,7 +334,7 @@ def get_pitch(pitch_id: int):
 @pitches_blp.alt_response(422, schema="Error")
 def update_pitch(data: dict, pitch_id: int):
     """Change a pitch; a new status schedules or cancels follow-ups as on the web."""
-    pitch = _owned_or_404(Pitch, pitch_id, "pitch")
+    pitch = owned_or_404(Pitch, pitch_id, "pitch")
     session, account = get_session(), api_account()
     with transaction(session):
         for name in ("subject", "body", "notes"):
@@ -370,7 +363,7 @@ def update_pitch(data: dict, pitch_id: int):
 @pitches_blp.response(204)
 @pitches_blp.alt_response(404, schema="Error")
 def delete_pitch(pitch_id: int):
-    pitch = _owned_or_404(Pitch, pitch_id, "pitch")
+    pitch = owned_or_404(Pitch, pitch_id, "pitch")
     session = get_session()
     with transaction(session):
         session.delete(pitch)

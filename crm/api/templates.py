@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from crm.api.auth import api_account, api_user, resource_blueprint
+from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
 from crm.api.schemas import Id, PageArgs, envelope, page_of
 from crm.db import get_session, transaction
@@ -12,7 +12,7 @@ from crm.mail_templates import services
 from crm.mail_templates.rendering import TemplateError
 from crm.models import Contact, EmailTemplate, Release, TemplatePurpose
 from crm.pagination import paginate
-from crm.scope import NotFound, get_owned, owned
+from crm.scope import owned
 
 blp = resource_blueprint(
     "templates_api",
@@ -64,13 +64,6 @@ def template_json(template: EmailTemplate) -> dict:
     }
 
 
-def _owned_or_404(model, object_id: int, what: str):
-    try:
-        return get_owned(get_session(), api_account(), model, object_id)
-    except NotFound:
-        raise ApiError(404, f"No such {what}.") from None
-
-
 @blp.get("")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(TemplateSchema))
@@ -99,7 +92,7 @@ def create_template(data: dict):
 @blp.response(200, TemplateSchema)
 @blp.alt_response(404, schema="Error")
 def get_template(template_id: int):
-    return template_json(_owned_or_404(EmailTemplate, template_id, "template"))
+    return template_json(owned_or_404(EmailTemplate, template_id, "template"))
 
 
 @blp.patch("/<int:template_id>")
@@ -108,7 +101,7 @@ def get_template(template_id: int):
 @blp.alt_response(404, schema="Error")
 @blp.alt_response(422, schema="Error")
 def update_template(data: dict, template_id: int):
-    template = _owned_or_404(EmailTemplate, template_id, "template")
+    template = owned_or_404(EmailTemplate, template_id, "template")
     cleaned = services.clean_template(data, partial=True)
     if not cleaned.ok:
         raise ApiError(422, fields=cleaned.errors)
@@ -122,7 +115,7 @@ def update_template(data: dict, template_id: int):
 @blp.response(204)
 @blp.alt_response(404, schema="Error")
 def delete_template(template_id: int):
-    template = _owned_or_404(EmailTemplate, template_id, "template")
+    template = owned_or_404(EmailTemplate, template_id, "template")
     session = get_session()
     with transaction(session):
         session.delete(template)
@@ -135,11 +128,11 @@ def delete_template(template_id: int):
 @blp.alt_response(422, schema="Error")
 def render_template(data: dict, template_id: int):
     """The subject and body this template gives for a contact (and optionally a release)."""
-    template = _owned_or_404(EmailTemplate, template_id, "template")
-    contact = _owned_or_404(Contact, data["contact_id"], "contact")
+    template = owned_or_404(EmailTemplate, template_id, "template")
+    contact = owned_or_404(Contact, data["contact_id"], "contact")
     release = None
     if data.get("release_id") is not None:
-        release = _owned_or_404(Release, data["release_id"], "release")
+        release = owned_or_404(Release, data["release_id"], "release")
     try:
         rendered = services.render_for(
             get_session(), api_account(), api_user(), template, contact, release

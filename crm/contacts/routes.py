@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     jsonify,
@@ -17,7 +16,7 @@ from flask import (
 from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
-from crm.accounts.current import current_account
+from crm.accounts.current import current_account, owned_or_404
 from crm.contacts import services
 from crm.contacts.forms import CompanyForm, ContactForm
 from crm.db import get_session, transaction
@@ -25,7 +24,7 @@ from crm.imports.export import stream_export
 from crm.models import Company, Contact, Role
 from crm.pagination import clamp
 from crm.pitches.services import contact_timeline
-from crm.scope import NotFound, get_owned, owned
+from crm.scope import owned
 from crm.text import fold, like_pattern
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -37,13 +36,6 @@ companies_bp = Blueprint("companies", __name__, url_prefix="/companies")
 @login_required
 def _require_login() -> None:
     """Every page of the contact book is private."""
-
-
-def _owned_or_404(model, object_id: int):
-    try:
-        return get_owned(get_session(), current_account(), model, object_id)
-    except NotFound:
-        abort(404)
 
 
 def filters_from(args: MultiDict) -> services.ContactFilters:
@@ -110,14 +102,14 @@ def new():
 
 @bp.get("/<int:contact_id>")
 def show(contact_id: int):
-    contact = _owned_or_404(Contact, contact_id)
+    contact = owned_or_404(Contact, contact_id)
     timeline = contact_timeline(get_session(), current_account(), contact)
     return render_template("contacts/show.html", contact=contact, timeline=timeline)
 
 
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
 def edit(contact_id: int):
-    contact = _owned_or_404(Contact, contact_id)
+    contact = owned_or_404(Contact, contact_id)
     values = ContactForm.data_from(services.contact_values(contact))
     form = ContactForm(data=values if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -138,7 +130,7 @@ def edit(contact_id: int):
 
 @bp.post("/<int:contact_id>/delete")
 def delete(contact_id: int):
-    contact = _owned_or_404(Contact, contact_id)
+    contact = owned_or_404(Contact, contact_id)
     name = contact.display_name
     session = get_session()
     with transaction(session):
@@ -171,7 +163,7 @@ def suggest():
 
 @companies_bp.get("/<int:company_id>")
 def company(company_id: int):
-    company = _owned_or_404(Company, company_id)
+    company = owned_or_404(Company, company_id)
     people = (
         get_session()
         .scalars(
@@ -186,7 +178,7 @@ def company(company_id: int):
 
 @companies_bp.route("/<int:company_id>/edit", methods=["GET", "POST"])
 def edit_company(company_id: int):
-    company = _owned_or_404(Company, company_id)
+    company = owned_or_404(Company, company_id)
     form = CompanyForm(obj=company if request.method == "GET" else None)
     if request.method == "GET":
         form.kind.data = company.kind.value if company.kind else ""
@@ -206,7 +198,7 @@ def edit_company(company_id: int):
 
 @companies_bp.post("/<int:company_id>/delete")
 def delete_company(company_id: int):
-    company = _owned_or_404(Company, company_id)
+    company = owned_or_404(Company, company_id)
     name = company.name
     session = get_session()
     with transaction(session):

@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     jsonify,
@@ -21,7 +20,7 @@ from flask_login import current_user, login_required
 from wtforms import FileField, StringField
 from wtforms.validators import DataRequired
 
-from crm.accounts.current import current_account
+from crm.accounts.current import current_account, owned_or_404
 from crm.db import get_session, transaction
 from crm.forms import BaseForm
 from crm.imports import services
@@ -29,7 +28,7 @@ from crm.imports.engine import undo_import
 from crm.imports.mapping import IGNORE, TARGETS, check_mapping
 from crm.imports.reading import UnreadableFile
 from crm.models import Account, ContactImport, ImportMapping, ImportStatus
-from crm.scope import NotFound, get_owned, owned
+from crm.scope import owned
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -46,13 +45,6 @@ class SaveMappingForm(BaseForm):
 @login_required
 def _require_login() -> None:
     """Imports are private."""
-
-
-def _import_or_404(import_id: int) -> ContactImport:
-    try:
-        return get_owned(get_session(), current_account(), ContactImport, import_id)
-    except NotFound:
-        abort(404)
 
 
 def _upload_folder() -> Path:
@@ -89,7 +81,7 @@ def index():
 
 @bp.route("/<int:import_id>/mapping", methods=["GET", "POST"])
 def mapping(import_id: int):
-    record = _import_or_404(import_id)
+    record = owned_or_404(ContactImport, import_id)
     if record.status != ImportStatus.PENDING:
         return redirect(url_for("imports.show", import_id=record.id))
     session, account = get_session(), current_account()
@@ -188,7 +180,7 @@ def _run(app, import_id: int, account_id: int) -> None:
 
 @bp.get("/<int:import_id>")
 def show(import_id: int):
-    record = _import_or_404(import_id)
+    record = owned_or_404(ContactImport, import_id)
     errors = record.errors[:200]
     return render_template(
         "imports/show.html",
@@ -200,7 +192,7 @@ def show(import_id: int):
 
 @bp.get("/<int:import_id>/progress")
 def progress(import_id: int):
-    record = _import_or_404(import_id)
+    record = owned_or_404(ContactImport, import_id)
     live = services.progress_of(record)
     return jsonify(
         status=record.status.value,
@@ -215,7 +207,7 @@ def progress(import_id: int):
 
 @bp.get("/<int:import_id>/errors.csv")
 def errors_csv(import_id: int):
-    record = _import_or_404(import_id)
+    record = owned_or_404(ContactImport, import_id)
     stem = Path(record.file_name).stem or "import"
     return Response(
         services.rejected_rows_csv(get_session(), record),
@@ -226,7 +218,7 @@ def errors_csv(import_id: int):
 
 @bp.post("/<int:import_id>/undo")
 def undo(import_id: int):
-    record = _import_or_404(import_id)
+    record = owned_or_404(ContactImport, import_id)
     session = get_session()
     try:
         with transaction(session):
@@ -241,7 +233,7 @@ def undo(import_id: int):
 @bp.post("/<int:import_id>/cancel")
 def cancel(import_id: int):
     """Drop an uploaded file that was never imported."""
-    record = _import_or_404(import_id)
+    record = owned_or_404(ContactImport, import_id)
     if record.status == ImportStatus.PENDING:
         session = get_session()
         with transaction(session):

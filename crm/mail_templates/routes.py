@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
-from crm.accounts.current import current_account
+from crm.accounts.current import current_account, owned_or_404
 from crm.db import get_session, transaction
 from crm.mail_templates import rendering, services
 from crm.mail_templates.forms import TemplateForm
 from crm.models import Contact, EmailTemplate, Release, TemplatePurpose
-from crm.scope import NotFound, get_owned, owned
+from crm.scope import owned
 
 bp = Blueprint("mail_templates", __name__, url_prefix="/templates")
 
@@ -22,13 +22,6 @@ bp = Blueprint("mail_templates", __name__, url_prefix="/templates")
 @login_required
 def _require_login() -> None:
     """Templates are private."""
-
-
-def _template_or_404(template_id: int) -> EmailTemplate:
-    try:
-        return get_owned(get_session(), current_account(), EmailTemplate, template_id)
-    except NotFound:
-        abort(404)
 
 
 def highlight(text: str) -> Markup:
@@ -103,7 +96,7 @@ def new():
 
 @bp.route("/<int:template_id>/edit", methods=["GET", "POST"])
 def edit(template_id: int):
-    template = _template_or_404(template_id)
+    template = owned_or_404(EmailTemplate, template_id)
     form = TemplateForm(obj=template if request.method == "GET" else None)
     if request.method == "GET":
         form.purpose.data = template.purpose.value
@@ -141,7 +134,7 @@ def preview():
 @bp.get("/<int:template_id>")
 def show(template_id: int):
     """A template rendered for one contact, ready to copy or open in a mail app."""
-    template = _template_or_404(template_id)
+    template = owned_or_404(EmailTemplate, template_id)
     contact, release = _picked()
     context = services.merge_context(current_account(), current_user, contact, release)
     marked = services.render_email(template.subject, template.body, context, marked=True)
@@ -169,7 +162,7 @@ def show(template_id: int):
 
 @bp.post("/<int:template_id>/duplicate")
 def duplicate(template_id: int):
-    template = _template_or_404(template_id)
+    template = owned_or_404(EmailTemplate, template_id)
     session = get_session()
     with transaction(session):
         copy = services.duplicate_template(session, current_account(), template)
@@ -179,7 +172,7 @@ def duplicate(template_id: int):
 
 @bp.post("/<int:template_id>/archive")
 def archive(template_id: int):
-    template = _template_or_404(template_id)
+    template = owned_or_404(EmailTemplate, template_id)
     archived = request.form.get("archived", "1") == "1"
     session = get_session()
     with transaction(session):
@@ -190,7 +183,7 @@ def archive(template_id: int):
 
 @bp.post("/<int:template_id>/delete")
 def delete(template_id: int):
-    template = _template_or_404(template_id)
+    template = owned_or_404(EmailTemplate, template_id)
     name = template.name
     session = get_session()
     with transaction(session):

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from crm.accounts.current import current_account
+from crm.accounts.current import current_account, owned_or_404
 from crm.db import get_session, transaction, utcnow
 from crm.mail_templates import services as template_services
 from crm.mail_templates.rendering import TemplateError
@@ -30,7 +30,7 @@ from crm.pitches import releases as release_services
 from crm.pitches import services
 from crm.pitches.forms import PitchForm, ReleaseForm, ReplyForm
 from crm.reminders.passes import failing_reminders
-from crm.scope import NotFound, get_owned, owned
+from crm.scope import owned
 
 bp = Blueprint("pitches", __name__, url_prefix="/pitches")
 # The board shows the most recently moved pitches; the list and filters reach the rest.
@@ -45,13 +45,6 @@ follow_ups_bp = Blueprint("follow_ups", __name__, url_prefix="/follow-ups")
 @login_required
 def _require_login() -> None:
     """The pitch tracker is private."""
-
-
-def _owned_or_404(model, object_id: int):
-    try:
-        return get_owned(get_session(), current_account(), model, object_id)
-    except NotFound:
-        abort(404)
 
 
 def _back(default: str) -> str:
@@ -116,7 +109,7 @@ def releases_index():
 
 @releases_bp.get("/<int:release_id>")
 def release_show(release_id: int):
-    release = _owned_or_404(Release, release_id)
+    release = owned_or_404(Release, release_id)
     pitches = (
         get_session()
         .scalars(
@@ -132,7 +125,7 @@ def release_show(release_id: int):
 
 @releases_bp.route("/<int:release_id>/edit", methods=["GET", "POST"])
 def release_edit(release_id: int):
-    release = _owned_or_404(Release, release_id)
+    release = owned_or_404(Release, release_id)
     form = ReleaseForm(obj=release if request.method == "GET" else None)
     if request.method == "GET":
         form.kind.data = release.kind.value
@@ -154,7 +147,7 @@ def release_edit(release_id: int):
 
 @releases_bp.post("/<int:release_id>/delete")
 def release_delete(release_id: int):
-    release = _owned_or_404(Release, release_id)
+    release = owned_or_404(Release, release_id)
     session = get_session()
     with transaction(session):
         session.delete(release)
@@ -309,7 +302,7 @@ def new():
 
 @bp.get("/<int:pitch_id>")
 def show(pitch_id: int):
-    pitch = _owned_or_404(Pitch, pitch_id)
+    pitch = owned_or_404(Pitch, pitch_id)
     return render_template(
         "pitches/show.html", pitch=pitch, statuses=list(PitchStatus), reply_form=ReplyForm()
     )
@@ -318,7 +311,7 @@ def show(pitch_id: int):
 @bp.post("/<int:pitch_id>/status")
 def set_status(pitch_id: int):
     """Move a pitch on the board (a status menu without JavaScript, a drag with it)."""
-    pitch = _owned_or_404(Pitch, pitch_id)
+    pitch = owned_or_404(Pitch, pitch_id)
     status = request.form.get("status", "")
     if status not in PitchStatus._value2member_map_:
         abort(400)
@@ -334,7 +327,7 @@ def set_status(pitch_id: int):
 @bp.post("/<int:pitch_id>/reply")
 def log_reply(pitch_id: int):
     """“They replied”: one click, an optional note; the open follow-ups stop."""
-    pitch = _owned_or_404(Pitch, pitch_id)
+    pitch = owned_or_404(Pitch, pitch_id)
     form = ReplyForm()
     if not form.validate():
         abort(400)
@@ -452,7 +445,7 @@ def board():
 
 @follow_ups_bp.post("/<int:follow_up_id>/<any(done, skip, snooze):action>")
 def act(follow_up_id: int, action: str):
-    follow_up = _owned_or_404(FollowUp, follow_up_id)
+    follow_up = owned_or_404(FollowUp, follow_up_id)
     session, account = get_session(), current_account()
     with transaction(session):
         if action == "done":
@@ -484,7 +477,7 @@ def act(follow_up_id: int, action: str):
 @follow_ups_bp.get("/<int:follow_up_id>")
 def open_follow_up(follow_up_id: int):
     """Where a reminder email links: the follow-up with its email rendered, ready to send."""
-    follow_up = _owned_or_404(FollowUp, follow_up_id)
+    follow_up = owned_or_404(FollowUp, follow_up_id)
     session, account = get_session(), current_account()
     pitch = follow_up.pitch
     templates = [
