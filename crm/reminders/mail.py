@@ -63,12 +63,29 @@ def build_message(
     return message
 
 
-def send(settings: SmtpSettings, message: EmailMessage) -> dict:
-    """Hand a message to the SMTP server; raises MailError with the server's answer.
+class Mailer:
+    """One SMTP connection for many messages (a reminder pass sends one per account)."""
 
-    Returns the recipients the server refused when it took the message for the others:
-    the message went out, and sending it again would double it for those who got it."""
-    try:
+    def __init__(self, settings: SmtpSettings):
+        self.settings = settings
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.client = None
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
         if settings.use_ssl:
             client = smtplib.SMTP_SSL(
                 settings.server,
@@ -78,15 +95,42 @@ def send(settings: SmtpSettings, message: EmailMessage) -> dict:
             )
         else:
             client = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
-        with client:
-            if settings.use_tls and not settings.use_ssl:
-                client.starttls(context=ssl.create_default_context())
-            if settings.username:
-                client.login(settings.username, settings.password or "")
-            return client.send_message(message)
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise MailError(f"The server refused every recipient: {exc.recipients}") from exc
-    except smtplib.SMTPResponseException as exc:
-        raise MailError(f"The server answered {exc.smtp_code}: {exc.smtp_error!r}") from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"Could not talk to {settings.server}:{settings.port}: {exc}") from exc
+        if settings.use_tls and not settings.use_ssl:
+            client.starttls(context=ssl.create_default_context())
+        if settings.username:
+            client.login(settings.username, settings.password or "")
+        return client
+
+    def send(self, message: EmailMessage) -> dict:
+        """Hand a message to the server; raises MailError with the server's answer.
+
+        Returns the recipients the server refused when it took the message for the others:
+        the message went out, and sending it again would double it for those who got it."""
+        settings = self.settings
+        for attempt in (1, 2):
+            try:
+                if self.client is None:
+                    self.client = self._connect()
+                return self.client.send_message(message)
+            except smtplib.SMTPServerDisconnected as exc:
+                # An idle connection the server closed: nothing was taken; connect again once.
+                self.client = None
+                if attempt == 2:
+                    raise MailError(f"{settings.server}:{settings.port} hung up: {exc}") from exc
+            except smtplib.SMTPRecipientsRefused as exc:
+                raise MailError(f"The server refused every recipient: {exc.recipients}") from exc
+            except smtplib.SMTPResponseException as exc:
+                self.close()
+                raise MailError(f"The server answered {exc.smtp_code}: {exc.smtp_error!r}") from exc
+            except (OSError, smtplib.SMTPException) as exc:
+                self.client = None
+                raise MailError(
+                    f"Could not talk to {settings.server}:{settings.port}: {exc}"
+                ) from exc
+        raise AssertionError("unreachable")
+
+
+def send(settings: SmtpSettings, message: EmailMessage) -> dict:
+    """Send one message on a connection of its own (the test email)."""
+    with Mailer(settings) as mailer:
+        return mailer.send(message)

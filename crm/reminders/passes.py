@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from crm.models import Account, FollowUp, FollowUpState, Pitch, User
-from crm.reminders.mail import MailError, SmtpSettings, build_message, send
+from crm.reminders.mail import Mailer, MailError, SmtpSettings, build_message, send
 
 LEASE = dt.timedelta(minutes=10)
 BATCH = 500
@@ -124,15 +124,19 @@ def send_due(
     """One pass (the `reminders send-due` command and the worker's job)."""
     smtp = smtp or SmtpSettings.from_config(config)
     result = PassResult()
-    while True:
-        with factory() as session:
-            token = claim(session, now)
-        if token is None:
-            return result
-        _send_claimed(factory, config, smtp, token, now, result)
+    with Mailer(smtp) as mailer:
+        while True:
+            with factory() as session:
+                token = claim(session, now)
+            if token is None:
+                return result
+            _send_claimed(factory, config, smtp, token, now, result, mailer)
 
 
-def _send_claimed(factory, config, smtp, token, now, result: PassResult) -> None:
+def _send_claimed(
+    factory, config, smtp, token, now, result: PassResult, mailer: Mailer | None = None
+) -> None:
+    mailer = mailer or Mailer(smtp)
     with factory() as session:
         claimed = session.scalars(
             select(FollowUp)
@@ -173,7 +177,7 @@ def _send_claimed(factory, config, smtp, token, now, result: PassResult) -> None
             text, html, headers = compose(config, account, users, still_open, subject)
             message = build_message(smtp, [u.email for u in users], subject, text, html, headers)
             try:
-                send(smtp, message)
+                mailer.send(message)
             except MailError as exc:
                 for f in still_open:
                     f.reminder_attempts += 1
