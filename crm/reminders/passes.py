@@ -23,7 +23,7 @@ from crm.models import Account, FollowUp, FollowUpState, Pitch, User
 from crm.reminders.mail import Mailer, MailError, SmtpSettings, build_message, send
 
 LEASE = dt.timedelta(minutes=10)
-BATCH = 500
+ACCOUNTS_PER_CLAIM = 200
 FAILURES_REPORTED = 3  # after this many failed attempts the dashboard says so
 
 
@@ -50,10 +50,20 @@ def _due(now: dt.datetime):
     )
 
 
-def claim(session: Session, now: dt.datetime, limit: int = BATCH) -> str | None:
-    """Mark up to `limit` due follow-ups as this pass's; returns the claim token."""
+def claim(session: Session, now: dt.datetime) -> str | None:
+    """Mark the due follow-ups of up to ACCOUNTS_PER_CLAIM accounts as this pass's; returns
+    the claim token."""
     token = uuid.uuid4().hex
-    candidates = select(FollowUp.id).where(_due(now)).order_by(FollowUp.id).limit(limit)
+    # Whole accounts at a time, so that each account gets one email listing all it has due.
+    accounts = (
+        select(FollowUp.account_id)
+        .where(_due(now))
+        .group_by(FollowUp.account_id)
+        .order_by(FollowUp.account_id)
+        .limit(ACCOUNTS_PER_CLAIM)
+        .scalar_subquery()
+    )
+    candidates = select(FollowUp.id).where(_due(now), FollowUp.account_id.in_(accounts))
     if session.bind.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     # The conditions are checked again by the UPDATE itself: a row another pass claimed in

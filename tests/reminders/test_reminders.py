@@ -322,3 +322,24 @@ def test_reminder_settings_page(logged_in, session, user):
         account.timezone,
         account.cadence_days,
     ) == (True, 7, "Europe/Berlin", [3, 7, 14])
+
+
+def test_an_account_gets_one_email_listing_everything_due(
+    app, inbox, session, user, make_contact, make_user
+):
+    other = make_user("second@example.com")
+    for owner in (user, other, user, other) * 3:
+        contact = make_contact(owner.account, first_name="C")
+        pitch_services.create_pitch(
+            session,
+            owner.account,
+            owner,
+            contact,
+            subject="Hi",
+            status=PitchStatus.SENT,
+            now=NOW - dt.timedelta(days=7),
+        )
+    session.commit()
+    result = run_pass(app)
+    assert (result.sent_emails, result.reminded) == (2, 12)
+    assert sorted(m["To"] for m in inbox.messages) == sorted([user.email, other.email])
