@@ -21,7 +21,7 @@ from crm.models import (
     TemplatePurpose,
     User,
 )
-from crm.scope import owned
+from crm.scope import NotFound, get_owned, owned
 
 
 @dataclass
@@ -201,9 +201,6 @@ def render_for(
 def owned_or_none(session: Session, account: Account, model, object_id) -> object | None:
     """An optional object picked by id (from a form or the API), scoped to the account."""
     try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
+        return get_owned(session, account, model, int(object_id))
+    except (TypeError, ValueError, NotFound):
         return None
-    if not 0 < object_id <= 2**31 - 1:
-        return None
-    return session.scalar(owned(model, account).where(model.id == object_id))
