@@ -9,20 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.accounts.tokens import create_token
-from crm.imports.services import import_now
-from crm.mail_templates.services import create_template
-from crm.models import (
-    Company,
-    Contact,
-    EmailTemplate,
-    FollowUp,
-    Pitch,
-    PitchStatus,
-    TemplatePurpose,
-)
-from crm.pitches.releases import create_release
-from crm.pitches.services import create_pitch
+from crm.models import Company, Contact, EmailTemplate, FollowUp, Pitch
 from tests.conftest import log_in
+from tests.objects import URL_OBJECTS as OBJECTS
+from tests.objects import one_of_everything
 
 # Routes anyone may open.
 PUBLIC = {
@@ -37,17 +27,6 @@ PUBLIC = {
     "reminders.unsubscribe",
     "reminders.calendar",
 }
-# URL parameters, and which of the first account's objects fill them.
-OBJECTS = {
-    "contact_id": "contact",
-    "company_id": "company",
-    "token_id": "token",
-    "import_id": "import",
-    "template_id": "template",
-    "release_id": "release",
-    "pitch_id": "pitch",
-    "follow_up_id": "follow_up",
-}
 # URL parameters that are not objects, with a value to walk them with.
 FIXED = {"action": "done"}
 SECRET = "Zanzibar-Secret-7"
@@ -56,49 +35,10 @@ SESSION_ONLY = {"accounts.logout"}
 
 
 @pytest.fixture
-def victim(make_user, make_contact, session):
-    user = make_user("victim@example.com")
-    contact = make_contact(
-        user.account,
-        first_name=SECRET,
-        email="secret@victim.example",
-        company=f"{SECRET} Records",
-        notes=SECRET,
-        tags=SECRET,
-        genres=SECRET,
-        country="Iceland",
-    )
-    token, plain = create_token(session, user, SECRET)
-    csv = f"Name,Email,Notes\n{SECRET} Two,two@victim.example,{SECRET}\n{SECRET},bad@,x\n"
-    record, _summary = import_now(session, user.account, user, f"{SECRET}.csv", csv.encode())
-    template = create_template(
-        session,
-        user.account,
-        {"name": SECRET, "purpose": TemplatePurpose.OTHER, "subject": SECRET, "body": SECRET},
-    )
-    release = create_release(session, user.account, {"title": SECRET})
-    pitch = create_pitch(
-        session,
-        user.account,
-        user,
-        contact,
-        release=release,
-        subject=SECRET,
-        body=SECRET,
-        status=PitchStatus.SENT,
-    )
+def victim(make_user, session):
+    objects = one_of_everything(session, make_user("victim@example.com"), SECRET)
     session.commit()
-    return {
-        "release": release,
-        "pitch": pitch,
-        "follow_up": pitch.follow_ups[0],
-        "user": user,
-        "contact": contact,
-        "company": contact.company,
-        "token": token,
-        "import": record,
-        "template": template,
-    }
+    return objects
 
 
 def routes(app):
@@ -131,7 +71,9 @@ def victims_data(session, victim):
             select(func.count(EmailTemplate.id)).where(EmailTemplate.account_id == account_id)
         ),
         session.scalar(select(EmailTemplate.updated_at).where(EmailTemplate.name == SECRET)),
-        session.scalar(select(Pitch.status).where(Pitch.subject == SECRET)),
+        tuple(
+            session.scalars(select(Pitch.status).where(Pitch.subject == SECRET).order_by(Pitch.id))
+        ),
         tuple(session.scalars(select(FollowUp.state).where(FollowUp.account_id == account_id))),
         tuple(session.scalars(select(FollowUp.due_at).where(FollowUp.account_id == account_id))),
     )
