@@ -7,6 +7,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -34,7 +35,6 @@ from crm.scope import owned
 
 bp = Blueprint("pitches", __name__, url_prefix="/pitches")
 # The board shows the most recently moved pitches; the list and filters reach the rest.
-BOARD_LIMIT = 300
 releases_bp = Blueprint("releases", __name__, url_prefix="/releases")
 follow_ups_bp = Blueprint("follow_ups", __name__, url_prefix="/follow-ups")
 
@@ -421,23 +421,28 @@ def bulk():
 def board():
     session, account = get_session(), current_account()
     release_id = request.args.get("release_id", "")
-    stmt = owned(Pitch, account).options(
-        selectinload(Pitch.contact), selectinload(Pitch.release), selectinload(Pitch.follow_ups)
-    )
-    if release_id.isdigit():
-        stmt = stmt.where(Pitch.release_id == int(release_id))
-    pitches = session.scalars(stmt.order_by(Pitch.updated_at.desc()).limit(BOARD_LIMIT)).all()
-    columns = {status: [] for status in PitchStatus}
-    for pitch in pitches:
-        columns[pitch.status].append(pitch)
+    pipeline = services.board(session, account, int(release_id) if release_id.isdigit() else None)
     return render_template(
         "pitches/board.html",
-        columns=columns,
-        limit=BOARD_LIMIT,
-        shown=len(pitches),
+        board=pipeline,
+        menus=_status_menus(),
+        limit=services.BOARD_LIMIT,
         release_id=release_id,
         releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
     )
+
+
+def _status_menus() -> dict[PitchStatus, Markup]:
+    """The options of a card's status menu, for a card in each column: the same for every
+    card of a column, so rendered once rather than once per card."""
+    option = Markup('<option value="{}"{}>{}</option>')
+    return {
+        status: Markup("").join(
+            option.format(s.value, Markup(" selected") if s == status else "", s.label)
+            for s in PitchStatus
+        )
+        for status in PitchStatus
+    }
 
 
 # --- follow-ups -------------------------------------------------------------------------
@@ -447,13 +452,14 @@ def board():
 def act(follow_up_id: int, action: str):
     follow_up = owned_or_404(FollowUp, follow_up_id)
     session, account = get_session(), current_account()
+    what = f"Follow-up #{follow_up.sequence} with {follow_up.pitch.contact.display_name}"
     with transaction(session):
         if action == "done":
             services.complete_follow_up(session, follow_up, FollowUpState.DONE)
-            message = "Follow-up done."
+            message = f"{what} done."
         elif action == "skip":
             services.complete_follow_up(session, follow_up, FollowUpState.SKIPPED)
-            message = "Follow-up skipped."
+            message = f"{what} skipped."
         else:
             choice = request.form.get("snooze", "1")
             if choice == "next_week":
@@ -469,7 +475,7 @@ def act(follow_up_id: int, action: str):
                 services.snooze(
                     session, account, follow_up, days=int(choice) if choice in ("1", "3") else 1
                 )
-            message = "Follow-up snoozed."
+            message = f"{what} snoozed."
     flash(message, "success")
     return redirect(_back(url_for("home.index")))
 

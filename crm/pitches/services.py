@@ -7,8 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from crm.db import utcnow
 from crm.mail_templates.services import merge_context, render_email
@@ -268,31 +268,102 @@ def local_day_bounds(account: Account, now: dt.datetime) -> tuple[dt.datetime, d
 
 @dataclass
 class Agenda:
+    """The first open follow-ups of each part of the dashboard, and how many each holds."""
+
     overdue: list[FollowUp]
     today: list[FollowUp]
     week: list[FollowUp]
+    counts: dict[str, int]
 
 
-def agenda(session: Session, account: Account, now: dt.datetime | None = None) -> Agenda:
-    """Open follow-ups: overdue, due today, and due in the next seven days (user's days)."""
+AGENDA_SHOWN = 25
+
+
+def agenda(
+    session: Session, account: Account, now: dt.datetime | None = None, shown: int = AGENDA_SHOWN
+) -> Agenda:
+    """Open follow-ups: overdue, due today, and due in the next seven days (user's days).
+    Only the first `shown` of each are loaded: an account with thousands overdue gets a count
+    and a link to the pitch list, not thousands of rows on its home page."""
     now = now or utcnow()
     start, end = local_day_bounds(account, now)
     horizon = end + dt.timedelta(days=7)
-    rows = session.scalars(
-        owned(FollowUp, account)
-        .where(FollowUp.state == FollowUpState.OPEN, FollowUp.due_at < horizon)
-        .order_by(FollowUp.due_at)
-        .limit(500)
-        .options(
-            selectinload(FollowUp.pitch).selectinload(Pitch.contact),
-            selectinload(FollowUp.pitch).selectinload(Pitch.release),
-        )
-    ).all()
-    return Agenda(
-        overdue=[f for f in rows if f.due_at < start],
-        today=[f for f in rows if start <= f.due_at < end],
-        week=[f for f in rows if f.due_at >= end],
+    open_ = owned(FollowUp, account).where(FollowUp.state == FollowUpState.OPEN)
+    part = case(
+        (FollowUp.due_at < start, "overdue"), (FollowUp.due_at < end, "today"), else_="week"
     )
+    counts = dict(
+        session.execute(
+            select(part, func.count())
+            .where(FollowUp.account_id == account.id, FollowUp.state == FollowUpState.OPEN)
+            .where(FollowUp.due_at < horizon)
+            .group_by(part)
+        ).all()
+    )
+
+    def first(*conditions) -> list[FollowUp]:
+        return list(
+            session.scalars(
+                open_.where(*conditions)
+                .order_by(FollowUp.due_at, FollowUp.id)
+                .limit(shown)
+                .options(
+                    selectinload(FollowUp.pitch).selectinload(Pitch.contact),
+                    selectinload(FollowUp.pitch).selectinload(Pitch.release),
+                )
+            )
+        )
+
+    return Agenda(
+        overdue=first(FollowUp.due_at < start) if counts.get("overdue") else [],
+        today=first(FollowUp.due_at >= start, FollowUp.due_at < end) if counts.get("today") else [],
+        week=first(FollowUp.due_at >= end, FollowUp.due_at < horizon) if counts.get("week") else [],
+        counts={name: counts.get(name, 0) for name in ("overdue", "today", "week")},
+    )
+
+
+@dataclass
+class Board:
+    """The pipeline: the most recently updated pitches by status, and for the closed ones
+    why their follow-ups stopped."""
+
+    columns: dict[PitchStatus, list[Pitch]]
+    stopped: dict[int, str]
+    shown: int
+
+
+BOARD_LIMIT = 300
+
+
+def board(
+    session: Session, account: Account, release_id: int | None = None, limit: int = BOARD_LIMIT
+) -> Board:
+    """Loads only what a card shows (not the emails' subjects and bodies)."""
+    stmt = owned(Pitch, account).options(
+        load_only(Pitch.id, Pitch.status, Pitch.contact_id, Pitch.release_id, Pitch.updated_at),
+        selectinload(Pitch.contact).load_only(Contact.first_name, Contact.last_name, Contact.email),
+        selectinload(Pitch.release).load_only(Release.title),
+    )
+    if release_id is not None:
+        stmt = stmt.where(Pitch.release_id == release_id)
+    pitches = session.scalars(stmt.order_by(Pitch.updated_at.desc()).limit(limit)).all()
+    columns: dict[PitchStatus, list[Pitch]] = {status: [] for status in PitchStatus}
+    for pitch in pitches:
+        columns[pitch.status].append(pitch)
+    closed = [p.id for p in pitches if p.status in CLOSING_STATUSES]
+    stopped = (
+        dict(
+            session.execute(
+                select(FollowUp.pitch_id, func.min(FollowUp.state_reason))
+                .where(FollowUp.account_id == account.id, FollowUp.pitch_id.in_(closed))
+                .where(FollowUp.state == FollowUpState.CANCELLED)
+                .group_by(FollowUp.pitch_id)
+            ).all()
+        )
+        if closed
+        else {}
+    )
+    return Board(columns=columns, stopped=stopped, shown=len(pitches))
 
 
 def status_counts_by_release(session: Session, account: Account) -> list[tuple]:
