@@ -49,7 +49,8 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run_all.py
 
-# Copy the front-end packages from the npm registry into static/vendor (committed).
+# Copy the front-end packages from the npm registry into static/vendor (committed);
+# axe-core goes to tests/e2e/vendor: the accessibility checks use it, the app does not.
 vendor:
 	npm install --no-audit --no-fund
 	mkdir -p static/vendor/bootstrap
@@ -61,6 +62,8 @@ vendor:
 	   node_modules/swagger-ui-dist/LICENSE static/vendor/swagger-ui/
 	mkdir -p static/vendor/chart.js
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md static/vendor/chart.js/
+	mkdir -p tests/e2e/vendor
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE tests/e2e/vendor/
 	sed -i '/sourceMappingURL/d' static/vendor/bootstrap/*.min.* static/vendor/swagger-ui/*.js \
 	   static/vendor/swagger-ui/*.css static/vendor/chart.js/*.js
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,14 +39,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class Server:
+    url: str
+    database_url: str
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def server(tmp_path_factory) -> Server:
     """The app in its own process, on a fresh SQLite database, as a user would run it."""
     folder = tmp_path_factory.mktemp("e2e")
     port = _free_port()
+    database_url = f"sqlite:///{folder / 'crm.sqlite3'}"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'crm.sqlite3'}",
+        "DATABASE_URL": database_url,
         "SECRET_KEY": "e2e",
         "RATELIMIT_DISABLED": "1",
         "CRM_BASE_URL": f"http://127.0.0.1:{port}",
@@ -69,7 +77,7 @@ def server(tmp_path_factory):
     else:
         process.terminate()
         raise RuntimeError("the server did not start")
-    yield base
+    yield Server(base, database_url)
     process.terminate()
     process.wait(timeout=10)
 
@@ -86,7 +94,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
