@@ -1,12 +1,13 @@
 """One reminder pass over 10,000 accounts with 100,000 due follow-ups to a local aiosmtpd
-server (emails per second, seconds per pass), and the time to find due follow-ups among
-1,000,000 stored ones (SQLite)."""
+server in its own process (emails per second, seconds per pass), and the time to find due
+follow-ups among 1,000,000 stored ones (SQLite)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import socket
 import sys
 import time
@@ -27,12 +28,24 @@ NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 
 class Sink:
-    def __init__(self):
-        self.count = 0
+    """Counts what it is given, in a shared counter the benchmark reads."""
+
+    def __init__(self, count):
+        self.count = count
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.count += 1
+        with self.count.get_lock():
+            self.count.value += 1
         return "250 OK"
+
+
+def smtp_server(port: int, count, ready, stop) -> None:
+    """aiosmtpd in a process of its own, as a mail server is: not sharing the pass's GIL."""
+    controller = Controller(Sink(count), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
 
 
 def load(session, accounts: int, due: int, stored: int) -> None:
@@ -148,9 +161,14 @@ def run(accounts: int, due: int, stored: int) -> list[dict]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    count, ready, stop = (
+        multiprocessing.Value("i", 0),
+        multiprocessing.Event(),
+        multiprocessing.Event(),
+    )
+    server = multiprocessing.Process(target=smtp_server, args=(port, count, ready, stop))
+    server.start()
+    ready.wait(30)
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     query = select(FollowUp.id).where(_due(NOW)).order_by(FollowUp.id).limit(500)
     find = timed(lambda: session.execute(query).all(), 20)
@@ -166,13 +184,15 @@ def run(accounts: int, due: int, stored: int) -> list[dict]:
     with app.app_context():
         result = send_due(app.extensions["crm.db"], app.config, NOW)
     seconds = time.perf_counter() - started
-    controller.stop()
+    stop.set()
+    server.join(30)
+    emails = count.value
     assert result.reminded == due, (result.reminded, due)
     uses_index = any("USING" in str(row[-1]) and "follow_ups" in str(row[-1]) for row in plan)
     return [
         {
             "case": f"one pass: {due:,} due follow-ups in {accounts:,} accounts",
-            "value": f"{seconds:.1f} s, {sink.count:,} emails ({sink.count / seconds:,.0f}/s)",
+            "value": f"{seconds:.1f} s, {emails:,} emails ({emails / seconds:,.0f}/s)",
         },
         {
             "case": f"find due follow-ups among {stored:,} (first batch of 500)",

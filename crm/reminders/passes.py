@@ -147,7 +147,9 @@ def _send_claimed(
     factory, config, smtp, token, now, result: PassResult, mailer: Mailer | None = None
 ) -> None:
     mailer = mailer or Mailer(smtp)
-    with factory() as session:
+    # Nothing is expired on commit: each account's commit would otherwise make the next
+    # account's follow-ups, pitches and contacts load again, one query each.
+    with factory(expire_on_commit=False) as session:
         claimed = session.scalars(
             select(FollowUp)
             .where(FollowUp.claim_token == token)
@@ -155,26 +157,32 @@ def _send_claimed(
                 selectinload(FollowUp.pitch).selectinload(Pitch.contact),
                 selectinload(FollowUp.pitch).selectinload(Pitch.release),
             )
-            .order_by(FollowUp.due_at)
+            .order_by(FollowUp.due_at, FollowUp.id)
         ).all()
         by_account: dict[int, list[FollowUp]] = defaultdict(list)
         for follow_up in claimed:
             by_account[follow_up.account_id].append(follow_up)
+        accounts = {
+            account.id: account
+            for account in session.scalars(
+                select(Account)
+                .where(Account.id.in_(list(by_account)))
+                .options(selectinload(Account.users))
+            )
+        }
         for account_id, follow_ups in by_account.items():
-            account = session.get(Account, account_id)
+            account = accounts[account_id]
             # Done or cancelled since the claim (the user was quicker): not reminded.
             ids = [f.id for f in follow_ups]
-            session.expire_all()
-            still_open = session.scalars(
-                select(FollowUp)
-                .where(FollowUp.id.in_(ids), FollowUp.state == FollowUpState.OPEN)
-                .options(
-                    selectinload(FollowUp.pitch).selectinload(Pitch.contact),
-                    selectinload(FollowUp.pitch).selectinload(Pitch.release),
+            open_ids = set(
+                session.scalars(
+                    select(FollowUp.id).where(
+                        FollowUp.id.in_(ids), FollowUp.state == FollowUpState.OPEN
+                    )
                 )
-                .order_by(FollowUp.due_at)
-            ).all()
-            _release(session, [i for i in ids if i not in {f.id for f in still_open}])
+            )
+            _release(session, [i for i in ids if i not in open_ids])
+            still_open = [f for f in follow_ups if f.id in open_ids]
             if not still_open:
                 continue
             users = account.users
@@ -197,9 +205,12 @@ def _send_claimed(
                 session.commit()
                 result.failed.append((account_id, str(exc)))
                 continue
-            for f in still_open:
-                f.reminded_at, f.reminder_error = now, ""
-                f.claim_token, f.claimed_until = None, None
+            session.execute(
+                update(FollowUp)
+                .where(FollowUp.id.in_(list(open_ids)))
+                .values(reminded_at=now, reminder_error="", claim_token=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
             session.commit()
             result.sent_emails += 1
             result.reminded += count
