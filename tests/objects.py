@@ -13,7 +13,7 @@ from flask import url_for
 
 from crm.accounts.tokens import create_token
 from crm.contacts.fields import clean_contact
-from crm.contacts.services import create_contact
+from crm.contacts.services import add_note, create_contact
 from crm.imports.services import import_now
 from crm.mail_templates.services import create_template
 from crm.models import PitchStatus, TemplatePurpose, User
@@ -31,12 +31,14 @@ URL_OBJECTS = {
     "release_id": "release",
     "pitch_id": "pitch",
     "follow_up_id": "follow_up",
+    "note_id": "note",
 }
 
 
 def one_of_everything(session, user: User, text: str, *, email: str = "secret@victim.example"):
-    """A contact with a company, an API token, an import (with a rejected row), a template,
-    a release, a sent pitch with its follow-ups and a replied one; `text` in their text.
+    """A contact with a company and a note, an API token, an import (with a rejected row), a
+    template, a release, a sent pitch with its follow-ups and a replied one; `text` in their
+    text.
     The caller commits."""
     account = user.account
     cleaned = clean_contact(
@@ -84,6 +86,7 @@ def one_of_everything(session, user: User, text: str, *, email: str = "secret@vi
         status=PitchStatus.SENT,
     )  # fmt: skip
     change_status(session, account, replied, PitchStatus.REPLIED, note=text)
+    note = add_note(session, account, contact, text, author=user)
     session.flush()
     return {
         "user": user,
@@ -96,6 +99,7 @@ def one_of_everything(session, user: User, text: str, *, email: str = "secret@vi
         "pitch": pitch,
         "replied": replied,
         "follow_up": pitch.follow_ups[0],
+        "note": note,
     }
 
 

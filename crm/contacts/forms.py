@@ -99,3 +99,9 @@ class CompanyForm(BaseForm):
             "notes": (self.notes.data or "").strip(),
         }
         return True
+
+
+class NoteForm(BaseForm):
+    """A dated note on a contact; `crm.contacts.services.add_note` has the rules."""
+
+    body = TextAreaField("Note for the timeline", render_kw={"rows": 3})

@@ -13,15 +13,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import login_required
+from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from crm.accounts.current import current_account, owned_or_404
 from crm.contacts import services
-from crm.contacts.forms import CompanyForm, ContactForm
+from crm.contacts.forms import CompanyForm, ContactForm, NoteForm
 from crm.db import get_session, transaction
 from crm.imports.export import stream_export
-from crm.models import Company, Contact, Role
+from crm.models import Company, Contact, ContactNote, Role
 from crm.pagination import clamp
 from crm.pitches.services import contact_timeline
 from crm.scope import owned
@@ -102,9 +102,44 @@ def new():
 
 @bp.get("/<int:contact_id>")
 def show(contact_id: int):
-    contact = owned_or_404(Contact, contact_id)
+    return _show(owned_or_404(Contact, contact_id), NoteForm())
+
+
+def _show(contact: Contact, note_form: NoteForm, status: int = 200):
     timeline = contact_timeline(get_session(), current_account(), contact)
-    return render_template("contacts/show.html", contact=contact, timeline=timeline)
+    page = render_template(
+        "contacts/show.html", contact=contact, timeline=timeline, note_form=note_form
+    )
+    return page, status
+
+
+@bp.post("/<int:contact_id>/notes")
+def add_note(contact_id: int):
+    contact = owned_or_404(Contact, contact_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            with transaction(session):
+                services.add_note(
+                    session, current_account(), contact, form.body.data, author=current_user
+                )
+        except services.NoteError as exc:
+            form.add_errors({"body": [str(exc)]})
+        else:
+            flash("Note added to the timeline.", "success")
+            return redirect(url_for("contacts.show", contact_id=contact.id) + "#timeline")
+    return _show(contact, form, 422)
+
+
+@bp.post("/notes/<int:note_id>/delete")
+def delete_note(note_id: int):
+    note = owned_or_404(ContactNote, note_id)
+    contact_id, session = note.contact_id, get_session()
+    with transaction(session):
+        session.delete(note)
+    flash("Note deleted.", "success")
+    return redirect(url_for("contacts.show", contact_id=contact_id) + "#timeline")
 
 
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])

@@ -3,6 +3,7 @@ companies. Plain functions of (session, account, ...); the caller owns the trans
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, fields
 
 from sqlalchemy import Select, delete, func, select, text
@@ -11,7 +12,19 @@ from sqlalchemy.orm import Session, selectinload
 from crm.contacts.fields import email_key
 from crm.contacts.search import ContactTextMatch
 from crm.db import utcnow
-from crm.models import Account, Company, CompanyKind, Contact, Role, Tag, TagKind, contact_tags
+from crm.models import (
+    Account,
+    Company,
+    CompanyKind,
+    Contact,
+    ContactNote,
+    Pitch,
+    Role,
+    Tag,
+    TagKind,
+    User,
+    contact_tags,
+)
 from crm.pagination import Page, paginate
 from crm.scope import owned
 from crm.text import fold, like_pattern
@@ -281,6 +294,42 @@ def delete_contact(session: Session, account: Account, contact: Contact) -> None
     tag_ids = {t.id for t in contact.labels}
     session.delete(contact)
     prune_tags(session, account, tag_ids)
+
+
+NOTE_MAX_LENGTH = 5000
+
+
+class NoteError(ValueError):
+    """A note that cannot be saved, with the reason for the user."""
+
+
+def add_note(
+    session: Session,
+    account: Account,
+    contact: Contact,
+    body: str,
+    *,
+    author: User | None = None,
+    pitch: Pitch | None = None,
+    now: dt.datetime | None = None,
+) -> ContactNote:
+    """A dated note in the contact's timeline."""
+    body = (body or "").strip()
+    if not body:
+        raise NoteError("Write the note first.")
+    if len(body) > NOTE_MAX_LENGTH:
+        raise NoteError(f"A note holds at most {NOTE_MAX_LENGTH:,} characters ({len(body):,}).")
+    note = ContactNote(
+        account_id=account.id,
+        contact_id=contact.id,
+        body=body,
+        author=author,
+        pitch_id=pitch.id if pitch else None,
+        created_at=now or utcnow(),
+    )
+    session.add(note)
+    session.flush()
+    return note
 
 
 def contact_values(contact: Contact) -> dict[str, object]:

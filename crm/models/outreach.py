@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import UTC, Base, created_at, intpk, updated_at
+from crm.models.accounts import User
 from crm.models.contacts import Contact, Role, _str_enum
 
 
@@ -223,3 +224,27 @@ class FollowUp(Base):
     @property
     def done(self) -> bool:
         return self.state != FollowUpState.OPEN
+
+
+class ContactNote(Base):
+    """A dated note about a contact ("met at SXSW, send the EP in March"), added from the
+    contact's page or with a logged reply; shown in the contact's timeline. The contact's
+    own `notes` field stays the standing description that import and export carry."""
+
+    __tablename__ = "contact_notes"
+    __table_args__ = (Index("ix_contact_notes_contact_id_created_at", "contact_id", "created_at"),)
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    # The pitch the note was written about (a logged reply), if any.
+    pitch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pitches.id", ondelete="SET NULL"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+    author: Mapped[User | None] = relationship()

@@ -1,6 +1,7 @@
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from crm.contacts.services import NOTE_MAX_LENGTH
 from crm.forms import BaseForm
 from crm.models import Channel, PitchStatus, ReleaseKind
 
@@ -50,4 +51,4 @@ class ReplyForm(BaseForm):
         ],
         validate_choice=False,
     )
-    note = StringField("Note (optional)")
+    note = StringField("Note (optional)", render_kw={"maxlength": NOTE_MAX_LENGTH})

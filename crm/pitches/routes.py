@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from crm.accounts.current import current_account, owned_or_404
+from crm.contacts.services import NoteError
 from crm.db import get_session, transaction, utcnow
 from crm.mail_templates import services as template_services
 from crm.mail_templates.rendering import TemplateError
@@ -335,10 +336,14 @@ def log_reply(pitch_id: int):
         form.outcome.data if form.outcome.data in PitchStatus._value2member_map_ else "replied"
     )
     session = get_session()
-    with transaction(session):
-        services.change_status(
-            session, current_account(), pitch, PitchStatus(outcome), note=form.note.data or ""
-        )
+    try:
+        with transaction(session):
+            services.change_status(
+                session, current_account(), pitch, PitchStatus(outcome), note=form.note.data or ""
+            )
+    except NoteError as exc:
+        flash(f"The reply was not logged: {exc}", "danger")
+        return redirect(_back(url_for("pitches.show", pitch_id=pitch.id)))
     flash(
         f"Logged the reply from {pitch.contact.display_name}; its follow-ups are cancelled.",
         "success",

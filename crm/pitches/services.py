@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
+from crm.contacts.services import add_note
 from crm.db import utcnow
 from crm.mail_templates.services import merge_context, render_email
 from crm.models import (
@@ -18,6 +19,7 @@ from crm.models import (
     Account,
     Channel,
     Contact,
+    ContactNote,
     EmailTemplate,
     FollowUp,
     FollowUpState,
@@ -107,9 +109,10 @@ def change_status(
             else "closed: no response"
         )
         cancel_open_follow_ups(session, pitch, reason)
-    if note:
+    if note and note.strip():
         stamp = f"{now:%d %b %Y}: {note.strip()}"
         pitch.notes = f"{pitch.notes}\n{stamp}".strip()
+        add_note(session, account, pitch.contact, note, pitch=pitch, now=now)
     pitch.updated_at = now
     session.flush()
     return pitch
@@ -419,9 +422,10 @@ def funnel(session: Session, account: Account, release_id: int | None) -> list[t
 @dataclass
 class TimelineEvent:
     at: dt.datetime
-    kind: str  # "pitch", "reply", "follow_up", "import", "added"
+    kind: str  # "pitch", "reply", "follow_up", "import", "added", "note"
     text: str
     pitch_id: int | None = None
+    note: ContactNote | None = None
 
 
 def contact_timeline(session: Session, account: Account, contact: Contact) -> list[TimelineEvent]:
@@ -466,4 +470,11 @@ def contact_timeline(session: Session, account: Account, contact: Contact) -> li
     for file_name, at, action in imports:
         verb = "Created" if action.value == "created" else "Updated"
         events.append(TimelineEvent(at, "import", f"{verb} by the import of {file_name}"))
+    notes = session.scalars(
+        owned(ContactNote, account)
+        .where(ContactNote.contact_id == contact.id)
+        .options(selectinload(ContactNote.author))
+    )
+    for note in notes:
+        events.append(TimelineEvent(note.created_at, "note", note.body, note.pitch_id, note))
     return sorted(events, key=lambda e: e.at, reverse=True)
