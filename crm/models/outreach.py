@@ -193,11 +193,12 @@ class FollowUp(Base):
 
     __tablename__ = "follow_ups"
     __table_args__ = (
-        # The reminder pass and the dashboard look up open follow-ups by due time.
-        Index("ix_follow_ups_state_due_at", "state", "due_at"),
         Index("ix_follow_ups_account_id_state_due_at", "account_id", "state", "due_at"),
         # The dashboard's "reminders keep failing" check looks at the few with attempts.
         Index("ix_follow_ups_account_id_reminder_attempts", "account_id", "reminder_attempts"),
+        # The reminder pass's working set, open follow-ups not reminded yet, by due time:
+        # the reminded ones that users leave open pile up, and must not be walked through.
+        Index("ix_follow_ups_state_reminded_at_due_at", "state", "reminded_at", "due_at"),
     )
 
     id: Mapped[intpk]

@@ -46,24 +46,37 @@ def _due(now: dt.datetime):
         FollowUp.reminded_at.is_(None),
         or_(FollowUp.claimed_until.is_(None), FollowUp.claimed_until < now),
         or_(FollowUp.next_attempt_at.is_(None), FollowUp.next_attempt_at <= now),
-        FollowUp.account_id.in_(select(Account.id).where(Account.reminders_enabled.is_(True))),
+        # A correlated EXISTS, not an IN list of accounts: the planner then walks the
+        # follow-ups by due time and stops early, instead of going account by account.
+        select(Account.id)
+        .where(Account.id == FollowUp.account_id, Account.reminders_enabled.is_(True))
+        .exists(),
     )
+
+
+def due_batch(now: dt.datetime):
+    """The ids of the due follow-ups of the up to ACCOUNTS_PER_CLAIM accounts whose oldest
+    due follow-up is oldest: whole accounts, so each gets one email listing all it has due.
+
+    Index-backed at any size: the accounts come from the first rows of the index of open,
+    unreminded follow-ups by due time, their follow-ups from the (account, state, due)
+    index; neither grows with the follow-ups already reminded or done."""
+    oldest = (
+        select(FollowUp.account_id)
+        .where(_due(now))
+        .order_by(FollowUp.due_at)
+        .limit(ACCOUNTS_PER_CLAIM * 5)
+        .subquery()
+    )
+    accounts = select(oldest.c.account_id).distinct().limit(ACCOUNTS_PER_CLAIM)
+    return select(FollowUp.id).where(FollowUp.account_id.in_(accounts.scalar_subquery()), _due(now))
 
 
 def claim(session: Session, now: dt.datetime) -> str | None:
-    """Mark the due follow-ups of up to ACCOUNTS_PER_CLAIM accounts as this pass's; returns
-    the claim token."""
+    """Mark the due follow-ups of a batch of accounts as this pass's; returns the claim
+    token, or None when nothing is due."""
     token = uuid.uuid4().hex
-    # Whole accounts at a time, so that each account gets one email listing all it has due.
-    accounts = (
-        select(FollowUp.account_id)
-        .where(_due(now))
-        .group_by(FollowUp.account_id)
-        .order_by(FollowUp.account_id)
-        .limit(ACCOUNTS_PER_CLAIM)
-        .scalar_subquery()
-    )
-    candidates = select(FollowUp.id).where(_due(now), FollowUp.account_id.in_(accounts))
+    candidates = due_batch(now)
     if session.bind.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     # The conditions are checked again by the UPDATE itself: a row another pass claimed in
