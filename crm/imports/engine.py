@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from crm.contacts.fields import CONTACT_FIELDS, clean_contact, email_key
-from crm.contacts.search import insert_contacts
+from crm.contacts.search import executemany, insert_contacts
 from crm.contacts.services import (
     PLAIN_FIELDS,
     Resolver,
@@ -262,10 +262,10 @@ class Writer:
             for contact_id, tags in zip(ids, labels, strict=True)
             for tag in tags
         ]
-        if links:
-            connection.execute(contact_tags.insert(), links)
-        connection.execute(
-            ImportChange.__table__.insert(),
+        executemany(connection, contact_tags, links)
+        executemany(
+            connection,
+            ImportChange.__table__,
             [
                 {"import_id": self.record.id, "contact_id": i, "action": ChangeAction.CREATED}
                 for i in ids
