@@ -12,6 +12,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -49,26 +50,54 @@ def make_file(path: Path, rows: int) -> None:
         )
 
 
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [c for child in map(int, children) for c in (child, *_descendants(child))]
+
+
+def _high_water_kb(pid: int) -> int:
+    """The process's peak resident memory (VmHWM): its own pages since it started its
+    program, so a helper started by fork and exec does not count its parent's."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def flask(env: dict, *args: str) -> tuple[float, int, str]:
-    """Run a CLI command in its own process; (seconds, peak RSS in MB, output)."""
+    """Run a CLI command in its own process; (seconds, peak memory in MB, output). The peak
+    is the sum of each process's own peak: the command's, and its cleaning helper's."""
     start = time.perf_counter()
-    code = (
-        "import resource, sys; from flask.cli import main; sys.argv = ['flask'] + sys.argv[1:];"
-        "\ntry: main()\nfinally: print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF)"
-        ".ru_maxrss, file=sys.stderr)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, "--app", "crm", *args],
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("flask")), "--app", "crm", *args],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         cwd=HERE.parent,
     )
+    peaks: dict[int, int] = {}
+
+    def watch() -> None:
+        while process.poll() is None:
+            for pid in (process.pid, *_descendants(process.pid)):
+                peaks[pid] = max(peaks.get(pid, 0), _high_water_kb(pid))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    out, err = process.communicate()
     seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(done.stdout + done.stderr)
-    peak = int(done.stderr.rsplit("PEAK_KB", 1)[1].split()[0]) // 1024
-    return seconds, peak, done.stdout.strip()
+    watcher.join()
+    if process.returncode != 0:
+        raise SystemExit(out + err)
+    return seconds, sum(peaks.values()) // 1024, out.strip()
 
 
 def floor(db: Path, path: Path) -> float:

@@ -7,7 +7,10 @@ the valid rows in the caller's transaction, in chunks, with bulk statements."""
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, insert, select, text
@@ -173,11 +176,10 @@ class Planner:
         self.in_file: dict[str, RowResult] = {}  # email key -> first row with it
         self.seen_rows: set[tuple] = set()  # exact values of rows without an email
 
-    def plan(self, row_number: int, cells: list[str], mapping: list[str]) -> RowResult:
-        raw = raw_values(cells, mapping)
+    def plan(self, row_number: int, cells: list[str], cleaned: Cleaned) -> RowResult:
+        raw, values, errors = cleaned
         if not raw:
             return RowResult(row_number, "skip", message="empty row", cells=cells)
-        values, errors = clean_row(raw)
         if errors:
             return RowResult(row_number, "reject", message=_message(errors), cells=cells)
         key = email_key(values.get("email"))
@@ -200,12 +202,60 @@ class Planner:
         return result
 
 
-def plan_rows(
-    session: Session, account: Account, csv_file: CsvFile, mapping: list[str]
-) -> Iterator[RowResult]:
-    planner = Planner(session, account)
-    for row_number, cells in csv_file.rows():
-        yield planner.plan(row_number, cells, mapping)
+# A row's cells by field, its clean values and its errors: what planning needs no database
+# for, and so can do in another process.
+Cleaned = tuple[dict[str, str], dict, dict[str, list[str]]]
+# From this size of file (about 20,000 rows) a helper process cleans the rows while this one
+# writes; below it, starting the helper costs more than it saves.
+HELPER_FROM_CHARS = 4_000_000
+
+
+def clean_cells(cells: list[str], mapping: list[str]) -> Cleaned:
+    raw = raw_values(cells, mapping)
+    if not raw:
+        return raw, {}, {}
+    values, errors = clean_row(raw)
+    return raw, values, errors
+
+
+def _clean_chunk(chunk: list[list[str]], mapping: list[str]) -> list[Cleaned]:
+    return [clean_cells(cells, mapping) for cells in chunk]
+
+
+def cleaned_rows(
+    csv_file: CsvFile, mapping: list[str], helper: bool
+) -> Iterator[tuple[int, list[str], Cleaned]]:
+    """Each row with its cleaning, in file order. With `helper`, a second process cleans
+    chunks a little ahead of the caller (on another core), a bounded number at a time."""
+    if not helper:
+        for row_number, cells in csv_file.rows():
+            yield row_number, cells, clean_cells(cells, mapping)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded web process
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        ahead: deque = deque()
+        for chunk in _chunks(csv_file.rows(), CHUNK):
+            ahead.append((chunk, pool.submit(_clean_chunk, [c for _n, c in chunk], mapping)))
+            if len(ahead) > 2:
+                yield from _with_cleaning(*ahead.popleft())
+        while ahead:
+            yield from _with_cleaning(*ahead.popleft())
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _with_cleaning(chunk: list, future) -> Iterator[tuple[int, list[str], Cleaned]]:
+    for (row_number, cells), cleaned in zip(chunk, future.result(), strict=True):
+        yield row_number, cells, cleaned
 
 
 # --- running ------------------------------------------------------------------------------
@@ -353,8 +403,12 @@ def run_import(
     dry_run: bool = False,
     preview_rows: int = 0,
     progress: Callable[[int], None] | None = None,
+    helper: bool | None = None,
 ) -> ImportSummary:
-    """Plan every row and, unless `dry_run`, write the valid ones. The caller commits."""
+    """Plan every row and, unless `dry_run`, write the valid ones. The caller commits.
+    `helper`: clean the rows in a second process (None: when the file is large)."""
+    if helper is None:
+        helper = csv_file.size >= HELPER_FROM_CHARS
     summary = ImportSummary()
     planner = Planner(session, account)
     writer = None if dry_run else Writer(session, account, record)
@@ -371,6 +425,12 @@ def run_import(
             for row in writer.update(updates, planner.existing):
                 row.action, row.message = "skip", "already up to date"
             writer.reject(rejects)
+        else:
+            # A dry run writes nothing, but later rows with these emails are updates all
+            # the same: the preview's counts must be the import's.
+            for row in creates:
+                if row.values.get("email"):
+                    planner.existing.setdefault(email_key(row.values["email"]), 0)
         for row in pending:
             row.written = True
         # Written rows are found through `existing` from now on; forgetting them here keeps
@@ -391,8 +451,8 @@ def run_import(
         if progress is not None:
             progress(summary.rows)
 
-    for row_number, cells in csv_file.rows():
-        row = planner.plan(row_number, cells, mapping)
+    for row_number, cells, cleaned in cleaned_rows(csv_file, mapping, helper):
+        row = planner.plan(row_number, cells, cleaned)
         if len(summary.preview) < preview_rows:
             summary.preview.append(row)
         pending.append(row)

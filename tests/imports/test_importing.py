@@ -6,6 +6,9 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from crm.imports.engine import run_import
+from crm.imports.mapping import auto_mapping
+from crm.imports.reading import open_csv
 from crm.imports.services import import_now
 from crm.models import Company, Contact, ContactImport, ImportStatus, Tag
 
@@ -322,3 +325,22 @@ def test_a_10_mb_file_imports(session, user):
         i += 1
     _record, summary = run(session, user, "".join(parts))
     assert summary.created == i and summary.rejected == 0
+
+
+def test_a_helper_process_cleans_large_files_to_the_same_result(session, user):
+    """Files from about 20,000 rows are cleaned in a second process; the outcome is the
+    same row for row, rejected rows and merges included."""
+    text = (
+        "Name,Email,Genres,Notes\r\n"
+        + "".join(f"P{i},p{i % 2500}@x.example,Folk,n{i}\r\n" for i in range(3000))
+        + "Bad Row,not-an-email,,\r\n\r\n"
+    )
+    csv_file = open_csv(text.encode())
+    mapping = auto_mapping(csv_file.header)
+    inline = run_import(session, user.account, csv_file, mapping, dry_run=True, helper=False)
+    helped = run_import(session, user.account, csv_file, mapping, dry_run=True, helper=True)
+    assert (inline.created, inline.updated, inline.skipped, inline.rejected) == (2500, 500, 1, 1)
+    assert (helped.created, helped.updated, helped.skipped, helped.rejected) == (
+        inline.created, inline.updated, inline.skipped, inline.rejected,
+    )  # fmt: skip
+    assert [e.message for e in helped.errors] == [e.message for e in inline.errors]

@@ -46,6 +46,13 @@ def test_quoted_fields_with_newlines_quotes_and_delimiters():
     assert found[1] == (4, ["Ben", "x"])  # line numbers count the embedded newline
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_every_line_ending_including_old_mac_carriage_returns(end):
+    data = end.join(["name,notes", 'Ana,"two' + end + 'lines"', "Ben,x", ""]).encode()
+    found = list(open_csv(data).rows())
+    assert found == [(2, ["Ana", f"two{end}lines"]), (4, ["Ben", "x"])]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
