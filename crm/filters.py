@@ -1,4 +1,4 @@
-"""Jinja filters: dates shown in the account's own time zone."""
+"""Jinja filters: dates shown in the account's own time zone, counts with a cap."""
 
 from __future__ import annotations
 
@@ -18,5 +18,11 @@ def localtime(value: dt.datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
     return value.astimezone(ZoneInfo(zone)).strftime(fmt)
 
 
+def count_up_to(count: int, cap: int) -> str:
+    """ "1,000+" for a count that stopped at its cap (counted up to cap + 1), else the count."""
+    return f"{cap:,}+" if count > cap else f"{count:,}"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(localtime, "localtime")
+    app.add_template_filter(count_up_to, "count_up_to")

@@ -66,6 +66,7 @@ def dashboard():
     return render_template(
         "pitches/dashboard.html",
         agenda=services.agenda(session, account),
+        agenda_counted=services.AGENDA_COUNTED,
         by_release=services.status_counts_by_release(session, account),
         by_role=services.reply_rate_by_role(session, account),
         by_template=[(templates[tid], s) for tid, s in stats.items() if tid in templates],

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from crm.contacts.services import add_note
@@ -280,31 +280,38 @@ class Agenda:
 
 
 AGENDA_SHOWN = 25
+AGENDA_COUNTED = 1000  # "1,000+" beyond this: an exact count would read every overdue row
 
 
 def agenda(
-    session: Session, account: Account, now: dt.datetime | None = None, shown: int = AGENDA_SHOWN
+    session: Session, account: Account, now: dt.datetime | None = None, shown: int | None = None
 ) -> Agenda:
     """Open follow-ups: overdue, due today, and due in the next seven days (user's days).
-    Only the first `shown` of each are loaded: an account with thousands overdue gets a count
-    and a link to the pitch list, not thousands of rows on its home page."""
-    now = now or utcnow()
+    Only the first `shown` of each are loaded, and each is counted up to AGENDA_COUNTED:
+    an account with thousands overdue gets "1,000+" and a link to the pitch list."""
+    now, shown = now or utcnow(), shown or AGENDA_SHOWN
     start, end = local_day_bounds(account, now)
     horizon = end + dt.timedelta(days=7)
     open_ = owned(FollowUp, account).where(FollowUp.state == FollowUpState.OPEN)
-    part = case(
-        (FollowUp.due_at < start, "overdue"), (FollowUp.due_at < end, "today"), else_="week"
-    )
-    counts = dict(
-        session.execute(
-            select(part, func.count())
-            .where(FollowUp.account_id == account.id, FollowUp.state == FollowUpState.OPEN)
-            .where(FollowUp.due_at < horizon)
-            .group_by(part)
-        ).all()
-    )
+    parts = {
+        "overdue": (FollowUp.due_at < start,),
+        "today": (FollowUp.due_at >= start, FollowUp.due_at < end),
+        "week": (FollowUp.due_at >= end, FollowUp.due_at < horizon),
+    }
+    counts = {
+        name: session.scalar(
+            select(func.count()).select_from(
+                select(FollowUp.id)
+                .where(FollowUp.account_id == account.id, FollowUp.state == FollowUpState.OPEN)
+                .where(*conditions)
+                .limit(AGENDA_COUNTED + 1)
+                .subquery()
+            )
+        )
+        for name, conditions in parts.items()
+    }
 
-    def first(*conditions) -> list[FollowUp]:
+    def first(conditions) -> list[FollowUp]:
         return list(
             session.scalars(
                 open_.where(*conditions)
@@ -317,12 +324,8 @@ def agenda(
             )
         )
 
-    return Agenda(
-        overdue=first(FollowUp.due_at < start) if counts.get("overdue") else [],
-        today=first(FollowUp.due_at >= start, FollowUp.due_at < end) if counts.get("today") else [],
-        week=first(FollowUp.due_at >= end, FollowUp.due_at < horizon) if counts.get("week") else [],
-        counts={name: counts.get(name, 0) for name in ("overdue", "today", "week")},
-    )
+    loaded = {name: first(conditions) if counts[name] else [] for name, conditions in parts.items()}
+    return Agenda(**loaded, counts=counts)
 
 
 @dataclass

@@ -98,6 +98,26 @@ def test_dashboard_agenda_uses_the_users_today(session, make_user, make_contact)
     assert agenda.week == []  # the third is 20 days out
 
 
+def test_the_dashboard_shows_the_first_follow_ups_and_caps_its_counts(
+    logged_in, session, user, make_contact, monkeypatch
+):
+    """An account with thousands overdue gets the oldest few, "1,000+" and a link."""
+    monkeypatch.setattr(services, "AGENDA_SHOWN", 2)
+    monkeypatch.setattr(services, "AGENDA_COUNTED", 3)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
+    for name in ("Ana", "Ben", "Cleo", "Dev", "Esme"):
+        contact = make_contact(user.account, first_name=name)
+        services.create_pitch(
+            session, user.account, user, contact, status=PitchStatus.SENT, now=long_ago
+        )
+    session.commit()
+    agenda = services.agenda(session, user.account)
+    assert [f.pitch.contact.first_name for f in agenda.overdue] == ["Ana", "Ben"]  # oldest
+    assert agenda.counts["overdue"] == 4  # counted up to the cap, plus one
+    page = logged_in.get("/").get_data(as_text=True)
+    assert "3+</span>" in page and "See all 3+ in the pitch list" in page
+
+
 def test_dashboard_numbers(session, user, make_contact):
     release = create_release(session, user.account, {"title": "Night Drive"})
     outcomes = ["sent", "replied", "interested", "won", "declined", "sent"]
