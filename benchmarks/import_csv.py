@@ -87,7 +87,9 @@ def flask(env: dict, *args: str) -> tuple[float, int, str]:
     def watch() -> None:
         while process.poll() is None:
             for pid in (process.pid, *_descendants(process.pid)):
-                peaks[pid] = max(peaks.get(pid, 0), _high_water_kb(pid))
+                # The latest reading, not the largest: between fork and exec a helper still
+                # has its parent's memory, and exec starts its high-water mark afresh.
+                peaks[pid] = _high_water_kb(pid) or peaks.get(pid, 0)
             time.sleep(0.05)
 
     watcher = threading.Thread(target=watch)
