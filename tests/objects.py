@@ -113,10 +113,10 @@ def page_urls(app, objects) -> list[str]:
     values = {arg: objects[name].id for arg, name in URL_OBJECTS.items()}
     values["token"] = unsubscribe_token(app.config["SECRET_KEY"], objects["user"].account_id)
     urls = []
-    for rule in app.url_map.iter_rules():
-        api = rule.rule.startswith("/api/") and rule.endpoint != "api_docs"
-        if "GET" not in rule.methods or api or rule.endpoint in NOT_PAGES:
-            continue
-        with app.test_request_context():
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            api = rule.rule.startswith("/api/") and rule.endpoint != "api_docs"
+            if "GET" not in rule.methods or api or rule.endpoint in NOT_PAGES:
+                continue
             urls.append(url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments}))
     return sorted(urls)

@@ -4,6 +4,7 @@ dashboard, and one-click follow-up actions."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -438,6 +439,7 @@ def board():
     )
 
 
+@functools.cache
 def _status_menus() -> dict[PitchStatus, Markup]:
     """The options of a card's status menu, for a card in each column: the same for every
     card of a column, so rendered once rather than once per card."""
