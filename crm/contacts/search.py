@@ -7,12 +7,13 @@ free of dialect checks."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Table, and_, bindparam
+from sqlalchemy import Connection, and_, bindparam
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import Boolean
 
+from crm.bulk import executemany
 from crm.models import Contact
 from crm.text import fold, like_pattern
 
@@ -81,29 +82,3 @@ def insert_contacts(connection: Connection, rows: list[dict]) -> None:
         )
     finally:
         connection.exec_driver_sql("DELETE FROM search_index_pauses")
-
-
-def executemany(connection: Connection, table: Table, rows: list[dict]) -> None:
-    """INSERT many rows (all with the same keys) through the driver's executemany, each
-    value through its column type's bind processor, as SQLAlchemy would: SQLAlchemy's own
-    executemany costs more per row than SQLite's insert, and an import writes 100,000.
-    Other databases go through SQLAlchemy (psycopg batches on its own)."""
-    if not rows:
-        return
-    if connection.dialect.name != "sqlite":
-        connection.execute(table.insert(), rows)
-        return
-    columns = list(rows[0])
-    processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
-    if all(p is None for p in processors):
-        params = [tuple(row[name] for name in columns) for row in rows]
-    else:
-        pairs = list(zip(columns, processors, strict=True))
-        params = [
-            tuple(row[name] if p is None else p(row[name]) for name, p in pairs) for row in rows
-        ]
-    placeholders = ", ".join("?" for _ in columns)
-    names = ", ".join(columns)
-    connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", params
-    )

@@ -11,13 +11,15 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from crm.bulk import bulk_load, executemany
 from crm.contacts.fields import CONTACT_FIELDS, clean_contact, email_key
-from crm.contacts.search import executemany, insert_contacts
+from crm.contacts.search import insert_contacts
 from crm.contacts.services import (
     PLAIN_FIELDS,
     Resolver,
@@ -45,6 +47,8 @@ from crm.models import (
 from crm.scope import owned
 
 CHUNK = 1000
+# What an import inserts into, row by row.
+WRITTEN_TABLES = ("contacts", "contact_tags", "import_changes")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 GOOGLE_SYSTEM_GROUPS = {"* mycontacts", "* starred", "* friends", "* family", "* coworkers"}
 
@@ -451,16 +455,19 @@ def run_import(
         if progress is not None:
             progress(summary.rows)
 
-    for row_number, cells, cleaned in cleaned_rows(csv_file, mapping, helper):
-        row = planner.plan(row_number, cells, cleaned)
-        if len(summary.preview) < preview_rows:
-            summary.preview.append(row)
-        pending.append(row)
-        # Later rows may merge into earlier ones of the same email: write a chunk only when
-        # no row in it can still change, i.e. at the end, unless the file is large.
-        if len(pending) >= CHUNK:
-            flush()
-    flush()
+    with ExitStack() as stack:
+        if writer is not None:
+            stack.enter_context(bulk_load(session.connection(), WRITTEN_TABLES, csv_file.most_rows))
+        for row_number, cells, cleaned in cleaned_rows(csv_file, mapping, helper):
+            row = planner.plan(row_number, cells, cleaned)
+            if len(summary.preview) < preview_rows:
+                summary.preview.append(row)
+            pending.append(row)
+            # Later rows may merge into earlier ones of the same email: write a chunk only
+            # when no row in it can still change, i.e. at the end, unless the file is large.
+            if len(pending) >= CHUNK:
+                flush()
+        flush()
     if writer is not None:
         record.created, record.updated = summary.created, summary.updated
         record.skipped, record.rejected = summary.skipped, summary.rejected

@@ -35,6 +35,11 @@ class CsvFile:
         """In characters."""
         return len(self.text)
 
+    @property
+    def most_rows(self) -> int:
+        """At most this many data rows (fewer when quoted cells hold line breaks)."""
+        return max(self.text.count("\n"), self.text.count("\r"))
+
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(line number of the row's start in the file, cells) for each data row."""
         reader = csv.reader(lines(self.text), delimiter=self.delimiter)

@@ -1,0 +1,86 @@
+"""A large import writes through the driver and rebuilds indexes after the load: what ends
+up in the database must be exactly what the ORM would have written, indexes included."""
+
+import pytest
+from sqlalchemy import select, text
+
+from crm.bulk import REBUILD_FROM_ROWS, bulk_load, executemany
+from crm.db import utcnow
+from crm.models import Contact, Role
+
+COLUMNS = "first_name, email, role, do_not_contact, created_at, updated_at, sort_name"
+
+
+def raw_row(session, contact_id: int) -> tuple:
+    """The row as stored, below every type conversion."""
+    query = text(f"SELECT {COLUMNS} FROM contacts WHERE id = :id")
+    return tuple(session.execute(query, {"id": contact_id}).one())
+
+
+def test_bulk_insert_stores_what_the_orm_stores(session, user):
+    by_orm = Contact(
+        account_id=user.account_id,
+        first_name="Ana",
+        email="ana@example.com",
+        role=Role.AR,
+        do_not_contact=True,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    session.add(by_orm)
+    session.flush()
+    values = {c.name: getattr(by_orm, c.key) for c in Contact.__table__.columns}
+    values.update(id=by_orm.id + 1, email_key="other key")
+    executemany(session.connection(), Contact.__table__, [values])
+    assert raw_row(session, by_orm.id + 1) == raw_row(session, by_orm.id)
+    bulk = session.get(Contact, by_orm.id + 1)
+    assert (bulk.role, bulk.do_not_contact, bulk.created_at) == (
+        Role.AR, True, by_orm.created_at,
+    )  # fmt: skip
+
+
+def indexes(session, table: str) -> set[str]:
+    if session.bind.dialect.name == "sqlite":
+        query = "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"
+    else:
+        query = "SELECT indexdef FROM pg_indexes WHERE tablename = :t"
+    return set(session.scalars(text(query), {"t": table}))
+
+
+def test_indexes_dropped_for_a_large_load_come_back_the_same(session, user):
+    before = indexes(session, "contacts")
+    connection = session.connection()
+    cache_size = "PRAGMA cache_size"
+    if session.bind.dialect.name == "sqlite":
+        cache_before = connection.exec_driver_sql(cache_size).scalar_one()
+    with bulk_load(connection, ["contacts"], REBUILD_FROM_ROWS):
+        during = indexes(session, "contacts")
+    assert indexes(session, "contacts") == before
+    if session.bind.dialect.name == "sqlite":
+        # Only the unique constraint's index stays during the load.
+        assert during == {None}
+        assert connection.exec_driver_sql(cache_size).scalar_one() == cache_before
+    else:
+        assert during == before  # PostgreSQL keeps its indexes: readers need them
+
+
+def test_small_loads_and_big_tables_keep_their_indexes(session, user, make_contact, monkeypatch):
+    before = indexes(session, "contacts")
+    with bulk_load(session.connection(), ["contacts"], REBUILD_FROM_ROWS - 1):
+        assert indexes(session, "contacts") == before
+    # A load smaller than the table it goes into: updating the indexes costs less.
+    monkeypatch.setattr("crm.bulk.REBUILD_FROM_ROWS", 1)
+    make_contact(user.account, first_name="Already")
+    make_contact(user.account, first_name="Here")
+    with bulk_load(session.connection(), ["contacts"], 1):
+        assert indexes(session, "contacts") == before
+
+
+def test_a_failed_load_gives_the_indexes_back(session, user):
+    before = indexes(session, "contacts")
+    with pytest.raises(RuntimeError):
+        with bulk_load(session.connection(), ["contacts"], REBUILD_FROM_ROWS):
+            raise RuntimeError("disk full")
+    session.rollback()
+    assert indexes(session, "contacts") == before
+    assert session.scalars(select(Contact.id)).all() == []
