@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
 from crm.models import Account
@@ -18,6 +19,14 @@ class NotFound(LookupError):
 
 def owned(model: type[T], account: Account) -> Select[tuple[T]]:
     return select(model).where(model.account_id == account.id)
+
+
+def owned_among(model: type, account: Account, ids: Iterable[int]) -> ColumnElement[bool]:
+    """The account's rows among `ids`: each found by its id, then checked for the account.
+    Written so that no index serves the account test (`account_id + 0`): without table
+    statistics SQLite would otherwise walk all of an account's rows (100,000 contacts)
+    rather than look up a thousand ids."""
+    return and_(model.id.in_(list(ids)), model.account_id + 0 == account.id)
 
 
 # Ids are 32-bit integers on PostgreSQL; anything outside cannot exist (and would make the

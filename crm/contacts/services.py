@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields
+from operator import itemgetter
 
 from sqlalchemy import Select, delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
@@ -26,7 +27,7 @@ from crm.models import (
     contact_tags,
 )
 from crm.pagination import Page, paginate
-from crm.scope import owned
+from crm.scope import owned, owned_among
 from crm.text import fold, like_pattern
 
 # The fields a cleaned contact carries that map straight onto columns.
@@ -340,6 +341,36 @@ def contact_values(contact: Contact) -> dict[str, object]:
     values["company"] = contact.company.name if contact.company else ""
     values["genres"] = contact.genres
     values["tags"] = contact.tags
+    return values
+
+
+def values_of(session: Session, account: Account, ids: list[int]) -> dict[int, dict]:
+    """`contact_values` of many contacts by id, read with two plain queries instead of
+    loading each contact with its company and labels: a re-import compares 100,000."""
+    columns = [getattr(Contact, name) for name in PLAIN_FIELDS]
+    found = session.execute(
+        select(Contact.id, Company.name, *columns)
+        .outerjoin(Company, Company.id == Contact.company_id)
+        .where(owned_among(Contact, account, ids))
+    )
+    values: dict[int, dict] = {}
+    for contact_id, company, *plain in found:
+        row = dict(zip(PLAIN_FIELDS, plain, strict=True))
+        row.update(
+            email=row["email"] or "",
+            role=row["role"].value if row["role"] else "",
+            company=company or "",
+            genres=[],
+            tags=[],
+        )
+        values[contact_id] = row
+    labels = session.execute(
+        select(Tag.key, contact_tags.c.contact_id, Tag.kind, Tag.name)
+        .join(Tag, Tag.id == contact_tags.c.tag_id)
+        .where(contact_tags.c.contact_id.in_(list(values)))
+    ).all()
+    for _key, contact_id, kind, name in sorted(labels, key=itemgetter(0)):  # as Contact.tags
+        values[contact_id]["genres" if kind == TagKind.GENRE else "tags"].append(name)
     return values
 
 

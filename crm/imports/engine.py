@@ -24,9 +24,9 @@ from crm.contacts.services import (
     PLAIN_FIELDS,
     Resolver,
     apply_values,
-    contact_values,
     derived_fields,
     prune_tags,
+    values_of,
 )
 from crm.db import utcnow
 from crm.imports.mapping import FULL_NAME, IGNORE, split_full_name
@@ -44,7 +44,7 @@ from crm.models import (
     TagKind,
     contact_tags,
 )
-from crm.scope import owned
+from crm.scope import owned_among
 
 CHUNK = 1000
 # What an import inserts into, row by row.
@@ -350,20 +350,27 @@ class Writer:
         if not rows:
             return []
         by_id = {existing[email_key(r.values["email"])]: r for r in rows}
-        contacts = self.session.scalars(
-            owned(Contact, self.account)
-            .where(Contact.id.in_(list(by_id)))
-            .options(selectinload(Contact.labels), selectinload(Contact.company))
-        ).all()
-        unchanged, changes_rows = [], []
-        for contact in contacts:
-            row = by_id[contact.id]
-            before = contact_values(contact)
+        # Compared on plain rows: most rows of a re-imported sheet change nothing, and only
+        # the contacts that do change are loaded as objects.
+        unchanged, changed = [], {}
+        for contact_id, before in values_of(self.session, self.account, list(by_id)).items():
+            row = by_id[contact_id]
             changes = merge(before, row.values)
             changes.pop("email", None)  # matched by email: keep the contact's spelling
-            if not changes:
+            if changes:
+                changed[contact_id] = before, changes
+            else:
                 unchanged.append(row)
-                continue
+        if not changed:
+            return unchanged
+        contacts = self.session.scalars(
+            select(Contact)
+            .where(owned_among(Contact, self.account, changed))
+            .options(selectinload(Contact.labels), selectinload(Contact.company))
+        ).all()
+        changes_rows = []
+        for contact in contacts:
+            before, changes = changed[contact.id]
             apply_values(self.session, self.account, contact, changes, self.resolver)
             changes_rows.append(
                 {
@@ -493,16 +500,16 @@ def undo_import(session: Session, account: Account, record: ContactImport) -> tu
     for start in range(0, len(updated), CHUNK):
         ids = list(updated)[start : start + CHUNK]
         for contact in session.scalars(
-            owned(Contact, account).where(Contact.id.in_(ids)).options(selectinload(Contact.labels))
+            select(Contact)
+            .where(owned_among(Contact, account, ids))
+            .options(selectinload(Contact.labels))
         ):
             before = {k: v for k, v in updated[contact.id].items() if k in CONTACT_FIELDS}
             apply_values(session, account, contact, before, resolver)
             restored += 1
     for start in range(0, len(created), CHUNK):
         session.execute(
-            delete(Contact).where(
-                Contact.account_id == account.id, Contact.id.in_(created[start : start + CHUNK])
-            )
+            delete(Contact).where(owned_among(Contact, account, created[start : start + CHUNK]))
         )
     # Companies and tags the import brought in that nobody uses any more go with it.
     session.execute(

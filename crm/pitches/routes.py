@@ -33,7 +33,7 @@ from crm.pitches import releases as release_services
 from crm.pitches import services
 from crm.pitches.forms import PitchForm, ReleaseForm, ReplyForm
 from crm.reminders.passes import failing_reminders
-from crm.scope import owned
+from crm.scope import owned, owned_among
 
 bp = Blueprint("pitches", __name__, url_prefix="/pitches")
 # The board shows the most recently moved pitches; the list and filters reach the rest.
@@ -360,8 +360,8 @@ def bulk():
     ids = [int(i) for i in request.values.getlist("contact_id") if i.isdigit()][:1000]
     contacts = (
         session.scalars(
-            owned(Contact, account)
-            .where(Contact.id.in_(ids))
+            select(Contact)
+            .where(owned_among(Contact, account, ids))
             .order_by(Contact.sort_name)
             .options(selectinload(Contact.company))
         ).all()

@@ -6,6 +6,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from crm.contacts.services import contact_values, values_of
 from crm.imports.engine import run_import
 from crm.imports.mapping import auto_mapping
 from crm.imports.reading import open_csv
@@ -74,6 +75,26 @@ def test_updating_merges_and_never_erases(session, user, make_contact):
     assert ana.city == "Leeds" and ana.title == "Head of A&R"  # filled cells win
     assert ana.genres == ["Indie", "Jazz"] and ana.tags == ["priority"]  # added
     assert ana.notes == "Old note\n\nNew note"  # appended
+
+
+def test_an_import_compares_rows_with_the_contacts_as_stored(session, user, make_contact):
+    """Updates are decided on values read in bulk: they must be the contact's own."""
+    full = make_contact(
+        user.account,
+        first_name="Ana",
+        last_name="Okafor",
+        email="Ana@Bluebird.example",
+        role="ar",
+        company="Bluebird Records",
+        genres="Jazz; Indie",
+        tags="priority; festival",
+        do_not_contact=True,
+        notes="Met at TGE",
+    )
+    bare = make_contact(user.account, first_name="Ben")
+    stored = values_of(session, user.account, [full.id, bare.id])
+    assert stored == {c.id: contact_values(c) for c in (full, bare)}
+    assert stored[full.id]["genres"] == ["Indie", "Jazz"]
 
 
 def test_importing_the_same_file_twice_changes_nothing(session, user):
