@@ -172,9 +172,17 @@ class Resolver:
         self.session, self.account = session, account
         self._companies: dict[str, Company] = {}
         self._tags: dict[tuple[TagKind, str], Tag] = {}
+        # By the names exactly as given: an import names the same few again and again.
+        self._company_names: dict[str, Company | None] = {}
+        self._tag_lists: dict[tuple[TagKind, tuple[str, ...]], list[Tag]] = {}
 
     def company(self, name: str) -> Company | None:
         """The company of that name (case- and accent-insensitive), created if new."""
+        if name not in self._company_names:
+            self._company_names[name] = self._company(name)
+        return self._company_names[name]
+
+    def _company(self, name: str) -> Company | None:
         name = " ".join(name.split())
         if not name:
             return None
@@ -189,6 +197,14 @@ class Resolver:
         return self._companies[key]
 
     def tags(self, kind: TagKind, names: list[str]) -> list[Tag]:
+        if not names:
+            return []
+        given = (kind, tuple(names))
+        if given not in self._tag_lists:
+            self._tag_lists[given] = self._find_tags(kind, names)
+        return self._tag_lists[given]
+
+    def _find_tags(self, kind: TagKind, names: list[str]) -> list[Tag]:
         wanted = {fold(n): n for n in names}
         missing = [key for key in wanted if (kind, key) not in self._tags]
         if missing:
@@ -208,6 +224,7 @@ class Resolver:
     def forget_tags(self) -> None:
         """After tags may have been pruned, look them up again."""
         self._tags.clear()
+        self._tag_lists.clear()
 
 
 def derived_fields(

@@ -61,6 +61,7 @@ class RowResult:
     message: str = ""
     cells: list[str] = field(default_factory=list)
     written: bool = False  # already in the database: later rows update it there
+    derived: dict | None = None  # sort and search fields of a new contact, if worked out
 
 
 @dataclass
@@ -181,7 +182,7 @@ class Planner:
         self.seen_rows: set[tuple] = set()  # exact values of rows without an email
 
     def plan(self, row_number: int, cells: list[str], cleaned: Cleaned) -> RowResult:
-        raw, values, errors = cleaned
+        raw, values, errors, derived = cleaned
         if not raw:
             return RowResult(row_number, "skip", message="empty row", cells=cells)
         if errors:
@@ -192,23 +193,24 @@ class Planner:
             if fingerprint in self.seen_rows:
                 return RowResult(row_number, "skip", values, "duplicate row", cells)
             self.seen_rows.add(fingerprint)
-            return RowResult(row_number, "create", values, cells=cells)
+            return RowResult(row_number, "create", values, cells=cells, derived=derived)
         earlier = self.in_file.get(key)
         if earlier is not None and not earlier.written:
             changes = merge(earlier.values, values)
             if not changes:
                 return RowResult(row_number, "skip", values, "duplicate row", cells)
             earlier.values.update(changes)
+            earlier.derived = None  # no longer its own row's
             return RowResult(row_number, "merged", values, cells=cells)
         action = "update" if key in self.existing else "create"
-        result = RowResult(row_number, action, values, cells=cells)
+        result = RowResult(row_number, action, values, cells=cells, derived=derived)
         self.in_file[key] = result
         return result
 
 
-# A row's cells by field, its clean values and its errors: what planning needs no database
-# for, and so can do in another process.
-Cleaned = tuple[dict[str, str], dict, dict[str, list[str]]]
+# A row's cells by field, its clean values, its errors, and the sort and search fields a new
+# contact would get from them: what needs no database, and so can be done in another process.
+Cleaned = tuple[dict[str, str], dict, dict[str, list[str]], dict | None]
 # From this size of file (about 20,000 rows) a helper process cleans the rows while this one
 # writes; below it, starting the helper costs more than it saves.
 HELPER_FROM_CHARS = 4_000_000
@@ -217,9 +219,19 @@ HELPER_FROM_CHARS = 4_000_000
 def clean_cells(cells: list[str], mapping: list[str]) -> Cleaned:
     raw = raw_values(cells, mapping)
     if not raw:
-        return raw, {}, {}
+        return raw, {}, {}, None
     values, errors = clean_row(raw)
-    return raw, values, errors
+    if errors:
+        return raw, values, errors, None
+    # From the company's name as given: it folds as the name of the company it resolves to.
+    derived = derived_fields(
+        values.get("first_name", ""),
+        values.get("last_name", ""),
+        values.get("email"),
+        values.get("company", ""),
+        values.get("notes", ""),
+    )
+    return raw, values, errors, derived
 
 
 def _clean_chunk(chunk: list[list[str]], mapping: list[str]) -> list[Cleaned]:
@@ -290,13 +302,16 @@ class Writer:
                 company_id=company.id if company else None,
                 created_at=now,
                 updated_at=now,
-                **derived_fields(
+            )
+            record.update(
+                row.derived
+                or derived_fields(
                     v.get("first_name", ""),
                     v.get("last_name", ""),
                     v.get("email"),
                     company.name if company else "",
                     v.get("notes", ""),
-                ),
+                )
             )
             records.append(record)
             labels.append(

@@ -6,7 +6,13 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from crm.contacts.services import contact_values, values_of
+from crm.contacts.services import (
+    ContactFilters,
+    contact_values,
+    derived_fields,
+    search_contacts,
+    values_of,
+)
 from crm.imports.engine import run_import
 from crm.imports.mapping import auto_mapping
 from crm.imports.reading import open_csv
@@ -95,6 +101,35 @@ def test_an_import_compares_rows_with_the_contacts_as_stored(session, user, make
     stored = values_of(session, user.account, [full.id, bare.id])
     assert stored == {c.id: contact_values(c) for c in (full, bare)}
     assert stored[full.id]["genres"] == ["Indie", "Jazz"]
+
+
+def test_imported_contacts_sort_and_search_as_if_typed_in(session, user, make_contact):
+    """Sort and search fields are worked out while rows are cleaned, from the names in the
+    file: they must be what the contact page would work out from the stored contact."""
+    make_contact(user.account, first_name="Existing", company="Bluebird Records")
+    text = (
+        "Name,Email,Company,Notes\r\n"
+        "Zoë Ångström,zoe@x.example,BLUEBIRD   records,Met at TGE\r\n"
+        "Ben Lee,,Harbor Touring,\r\n"
+        "Ben Lee,ben@x.example,,\r\n"
+        ",ben@x.example,,Second note\r\n"  # merges into the row above
+    )
+    run(session, user, text)
+    for contact in contacts(session, user).values():
+        derived = derived_fields(
+            contact.first_name,
+            contact.last_name,
+            contact.email,
+            contact.company.name if contact.company else "",
+            contact.notes,
+        )
+        assert derived == {name: getattr(contact, name) for name in derived}, contact.email
+    assert found_by(session, user, "angstrom bluebird") == ["zoe@x.example"]
+    assert found_by(session, user, "second note") == ["ben@x.example"]
+
+
+def found_by(session, user, q: str) -> list[str]:
+    return [c.email for c in search_contacts(session, user.account, ContactFilters(q=q)).items]
 
 
 def test_importing_the_same_file_twice_changes_nothing(session, user):
