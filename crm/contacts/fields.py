@@ -5,7 +5,7 @@ nowhere."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -257,6 +257,25 @@ def clean_text(name: str, value: object) -> str:
     return text
 
 
+# How each field is cleaned, given its raw value and the whole raw input (a phone number
+# reads the country); a field not listed here is text.
+_CLEANERS: dict[str, Callable[[object, Mapping[str, object]], object]] = {
+    "email": lambda value, raw: clean_email(str(value)),
+    "phone": lambda value, raw: clean_phone(str(value), str(raw.get("country") or "")),
+    "role": lambda value, raw: clean_role(str(value)),
+    "country": lambda value, raw: clean_country(clean_text("country", value)),
+    "genres": lambda value, raw: clean_list(value),
+    "tags": lambda value, raw: clean_list(value),
+    "website": lambda value, raw: clean_url(str(value)),
+    "linkedin": lambda value, raw: clean_url(str(value)),
+    **{
+        network: (lambda value, raw, network=network: clean_social(network, str(value)))
+        for network in SOCIAL_HOSTS
+    },
+    "do_not_contact": lambda value, raw: clean_bool(value),
+}
+
+
 def clean_contact(raw: Mapping[str, object], *, partial: bool = False) -> CleanContact:
     """Validate raw input (strings, or lists and booleans from JSON) into storable values.
 
@@ -264,39 +283,17 @@ def clean_contact(raw: Mapping[str, object], *, partial: bool = False) -> CleanC
     merging into an existing contact); otherwise missing fields count as empty.
     """
     result = CleanContact()
-    names = [n for n in CONTACT_FIELDS if n in raw] if partial else list(CONTACT_FIELDS)
-
-    def run(name: str, func, *args) -> None:
-        try:
-            result.values[name] = func(*args)
-        except FieldError as exc:
-            result.errors.setdefault(name, []).append(str(exc))
-
-    def get(name: str) -> object:
-        value = raw.get(name)
-        return "" if value is None else value
-
+    names = [n for n in CONTACT_FIELDS if n in raw] if partial else CONTACT_FIELDS
+    values, errors = result.values, result.errors
     for name in names:
-        value = get(name)
-        if name == "email":
-            run(name, clean_email, str(value))
-        elif name == "phone":
-            country = str(raw.get("country") or "")
-            run(name, clean_phone, str(value), country)
-        elif name == "role":
-            run(name, clean_role, str(value))
-        elif name == "country":
-            run(name, lambda v: clean_country(clean_text("country", v)), value)
-        elif name in ("genres", "tags"):
-            run(name, clean_list, value)
-        elif name == "website" or name == "linkedin":
-            run(name, clean_url, str(value))
-        elif name in SOCIAL_HOSTS:
-            run(name, clean_social, name, str(value))
-        elif name == "do_not_contact":
-            run(name, clean_bool, value)
-        else:
-            run(name, clean_text, name, value)
+        value = raw.get(name)
+        if value is None:
+            value = ""
+        cleaner = _CLEANERS.get(name)
+        try:
+            values[name] = clean_text(name, value) if cleaner is None else cleaner(value, raw)
+        except FieldError as exc:
+            errors.setdefault(name, []).append(str(exc))
 
     if not partial:
         has_name = result.values.get("first_name") or result.values.get("last_name")

@@ -103,12 +103,15 @@ def unneutralise(cell: str) -> str:
 def raw_values(cells: list[str], mapping: list[str]) -> dict[str, str]:
     """The row's cells by contact field, as text; unmapped and missing cells left out."""
     raw: dict[str, str] = {}
-    for index, target in enumerate(mapping):
-        if target == IGNORE or index >= len(cells):
+    # Cells past the header's width are dropped.
+    for target, cell in zip(mapping, cells, strict=False):
+        if target == IGNORE:
             continue
-        cell = unneutralise(cells[index].strip())
+        cell = cell.strip()
         if not cell:
             continue
+        if cell[0] == "'":
+            cell = unneutralise(cell)
         if target == FULL_NAME:
             first, last = split_full_name(cell)
             raw.setdefault("first_name", first)
