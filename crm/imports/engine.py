@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.bulk import bulk_load, executemany
 from crm.contacts.fields import CONTACT_FIELDS, clean_contact, email_key
-from crm.contacts.search import insert_contacts
+from crm.contacts.search import insert_contacts, search_index_loading
 from crm.contacts.services import (
     PLAIN_FIELDS,
     Resolver,
@@ -482,7 +482,9 @@ def run_import(
 
     with ExitStack() as stack:
         if writer is not None:
-            stack.enter_context(bulk_load(session.connection(), WRITTEN_TABLES, csv_file.most_rows))
+            connection = session.connection()
+            stack.enter_context(bulk_load(connection, WRITTEN_TABLES, csv_file.most_rows))
+            stack.enter_context(search_index_loading(connection, csv_file.most_rows))
         for row_number, cells, cleaned in cleaned_rows(csv_file, mapping, helper):
             row = planner.plan(row_number, cells, cleaned)
             if len(summary.preview) < preview_rows:

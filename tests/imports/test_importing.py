@@ -381,6 +381,9 @@ def test_a_10_mb_file_imports(session, user):
         i += 1
     _record, summary = run(session, user, "".join(parts))
     assert summary.created == i and summary.rejected == 0
+    # Loaded in bulk (indexes rebuilt after, search index filled by chunks): all found.
+    assert found_by(session, user, f"person{i - 1}@bulk") == [f"person{i - 1}@bulk.example"]
+    assert found_by(session, user, "person499@") == ["person499@bulk.example"]
 
 
 def test_a_helper_process_cleans_large_files_to_the_same_result(session, user):
