@@ -242,23 +242,37 @@ def _clean_chunk(chunk: list[list[str]], mapping: list[str]) -> list[Cleaned]:
 
 
 def cleaned_rows(
-    csv_file: CsvFile, mapping: list[str], helper: bool
+    csv_file: CsvFile, mapping: list[str], helper: bool, *, head_start: bool = True
 ) -> Iterator[tuple[int, list[str], Cleaned]]:
     """Each row with its cleaning, in file order. With `helper`, a second process cleans
-    chunks a little ahead of the caller (on another core), a bounded number at a time."""
+    chunks a little ahead of the caller (on another core), a bounded number at a time;
+    with `head_start`, this process cleans the first chunks while the helper starts."""
     if not helper:
         for row_number, cells in csv_file.rows():
             yield row_number, cells, clean_cells(cells, mapping)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a threaded web process
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        started = pool.submit(_started)
+        chunks = _chunks(csv_file.rows(), CHUNK)
+        # The helper takes about a second to start (it imports the app): meanwhile the
+        # first chunks are cleaned here.
+        while head_start and not started.done():
+            chunk = next(chunks, None)
+            if chunk is None:
+                return
+            yield from ((n, cells, clean_cells(cells, mapping)) for n, cells in chunk)
         ahead: deque = deque()
-        for chunk in _chunks(csv_file.rows(), CHUNK):
+        for chunk in chunks:
             ahead.append((chunk, pool.submit(_clean_chunk, [c for _n, c in chunk], mapping)))
             if len(ahead) > 2:
                 yield from _with_cleaning(*ahead.popleft())
         while ahead:
             yield from _with_cleaning(*ahead.popleft())
+
+
+def _started() -> bool:
+    return True
 
 
 def _chunks(rows: Iterator, size: int) -> Iterator[list]:

@@ -13,7 +13,7 @@ from crm.contacts.services import (
     search_contacts,
     values_of,
 )
-from crm.imports.engine import run_import
+from crm.imports.engine import cleaned_rows, run_import
 from crm.imports.mapping import auto_mapping
 from crm.imports.reading import open_csv
 from crm.imports.services import import_now
@@ -403,3 +403,7 @@ def test_a_helper_process_cleans_large_files_to_the_same_result(session, user):
         inline.created, inline.updated, inline.skipped, inline.rejected,
     )  # fmt: skip
     assert [e.message for e in helped.errors] == [e.message for e in inline.errors]
+    # Row for row, with the helper cleaning every chunk (no head start here).
+    assert list(cleaned_rows(csv_file, mapping, helper=True, head_start=False)) == list(
+        cleaned_rows(csv_file, mapping, helper=False)
+    )
