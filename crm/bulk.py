@@ -56,6 +56,11 @@ def _processed(processor, column: tuple) -> list:
     return list(map(distinct.__getitem__, column))
 
 
+def loads_in_bulk(connection: Connection, new_rows: int) -> bool:
+    """Is a load of this many rows large enough for SQLite's bulk-load measures?"""
+    return connection.dialect.name == "sqlite" and new_rows >= REBUILD_FROM_ROWS
+
+
 @contextmanager
 def bulk_load(connection: Connection, tables: Iterable[str], new_rows: int) -> Iterator[None]:
     """Around a load of about `new_rows` rows on SQLite: drop the secondary indexes of each
@@ -69,7 +74,7 @@ def bulk_load(connection: Connection, tables: Iterable[str], new_rows: int) -> I
     (the caller rolls back on error). Unique indexes stay: they are rules, not speed-ups.
     Other databases keep their indexes (on PostgreSQL, DROP INDEX would lock every reader
     out of the table for the whole load)."""
-    if connection.dialect.name != "sqlite" or new_rows < REBUILD_FROM_ROWS:
+    if not loads_in_bulk(connection, new_rows):
         yield
         return
     if not connection.connection.dbapi_connection.in_transaction:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import Boolean
 
-from crm.bulk import REBUILD_FROM_ROWS, executemany
+from crm.bulk import executemany, loads_in_bulk
 from crm.models import Contact
 from crm.text import fold, like_pattern
 
@@ -69,7 +69,7 @@ def search_index_loading(connection: Connection, new_rows: int) -> Iterator[None
     chunk (automerge 0) and takes it up again afterwards. Filling the index of 100,000
     contacts takes a third less time, and searches are as fast: FTS5 still merges a level
     that reaches 16 segments (crisismerge)."""
-    if connection.dialect.name != "sqlite" or new_rows < REBUILD_FROM_ROWS:
+    if not loads_in_bulk(connection, new_rows):
         yield
         return
     configure = "INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('automerge', ?)"
