@@ -21,12 +21,17 @@ def owned(model: type[T], account: Account) -> Select[tuple[T]]:
     return select(model).where(model.account_id == account.id)
 
 
+def account_check(model: type, account: Account) -> ColumnElement[bool]:
+    """`model.account_id == account.id`, written so that no index serves it (`+ 0`), for
+    rows found by id (a list of ids, the search index's matches): without table statistics
+    SQLite would otherwise walk all of an account's rows (100,000 contacts) through the
+    account's index, and test each against the ids."""
+    return model.account_id + 0 == account.id
+
+
 def owned_among(model: type, account: Account, ids: Iterable[int]) -> ColumnElement[bool]:
-    """The account's rows among `ids`: each found by its id, then checked for the account.
-    Written so that no index serves the account test (`account_id + 0`): without table
-    statistics SQLite would otherwise walk all of an account's rows (100,000 contacts)
-    rather than look up a thousand ids."""
-    return and_(model.id.in_(list(ids)), model.account_id + 0 == account.id)
+    """The account's rows among `ids`: each found by its id, then checked for the account."""
+    return and_(model.id.in_(list(ids)), account_check(model, account))
 
 
 # Ids are 32-bit integers on PostgreSQL; anything outside cannot exist (and would make the

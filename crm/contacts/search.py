@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, and_, bindparam
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import Boolean
 
@@ -22,6 +23,9 @@ from crm.text import fold, like_pattern
 
 TRIGRAM = 3  # shorter words cannot use a trigram index and fall back to a scan
 FTS5_AUTOMERGE = 4  # FTS5's default
+# Up to this many matches, a search is found from its matches: measured on 100,000 contacts,
+# 3,000 matches take 13 ms that way and 21 ms the other; 24,000 take 59 against 30.
+FEW_MATCHES = 5000
 
 
 class ContactTextMatch(ColumnElement[bool]):
@@ -29,10 +33,18 @@ class ContactTextMatch(ColumnElement[bool]):
 
     inherit_cache = False
     type = Boolean()
+    # A condition in its own right: without this, SQLite gets "(id IN (...)) = 1", which
+    # hides the IN from the planner, so it cannot look the matches up by id.
+    _is_implicitly_boolean = True
 
     def __init__(self, column, query: str):
         self.column = column
         self.words = fold(query).split()
+
+
+def _fts_match(words: list[str]) -> str:
+    """Each word as an FTS5 string, all required: substrings under the trigram tokenizer."""
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
 def _likes(element: ContactTextMatch, words: list[str]):
@@ -50,8 +62,7 @@ def _compile_sqlite(element: ContactTextMatch, compiler, **kw) -> str:
     short_words = [w for w in element.words if len(w) < TRIGRAM]
     parts = []
     if long_words:
-        # Each word as an FTS5 string: a substring match under the trigram tokenizer.
-        match = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+        match = _fts_match(long_words)
         table = element.column.table.name
         param = compiler.process(bindparam(None, match, unique=True), **kw)
         parts.append(
@@ -61,6 +72,26 @@ def _compile_sqlite(element: ContactTextMatch, compiler, **kw) -> str:
     if short_words:
         parts.append(compiler.process(_likes(element, short_words), **kw))
     return " AND ".join(parts) if parts else "1 = 1"
+
+
+def matches_few(session: Session, query: str) -> bool:
+    """Does the search index match few contacts (of any account) for this query? Then the
+    contact list is best found from the matches (looked up by id) rather than by walking
+    the account's contacts in list order and testing each: for a name, 2 ms against 20.
+    Words too short for the trigram index match anything, and leave the list as it is."""
+    if session.bind.dialect.name != "sqlite":
+        return False  # PostgreSQL plans with statistics
+    words = [w for w in fold(query).split() if len(w) >= TRIGRAM]
+    if not words:
+        return False
+    found = session.scalar(
+        sql_text(
+            "SELECT count(*) FROM (SELECT rowid FROM contacts_fts "
+            "WHERE contacts_fts MATCH :match LIMIT :limit)"
+        ),
+        {"match": _fts_match(words), "limit": FEW_MATCHES},
+    )
+    return found < FEW_MATCHES
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from sqlalchemy import Select, delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from crm.contacts.fields import email_key
-from crm.contacts.search import ContactTextMatch
+from crm.contacts.search import ContactTextMatch, matches_few
 from crm.db import utcnow
 from crm.models import (
     Account,
@@ -27,7 +27,7 @@ from crm.models import (
     contact_tags,
 )
 from crm.pagination import Page, paginate
-from crm.scope import owned, owned_among
+from crm.scope import account_check, owned, owned_among
 from crm.text import fold, like_pattern
 
 # The fields a cleaned contact carries that map straight onto columns.
@@ -83,8 +83,16 @@ class ContactFilters:
         }
 
 
-def contact_query(account: Account, filters: ContactFilters) -> Select[tuple[Contact]]:
-    stmt = owned(Contact, account)
+def contact_query(
+    account: Account, filters: ContactFilters, *, few_matches: bool = False
+) -> Select[tuple[Contact]]:
+    """The filtered list's query. `few_matches`: the text search matches few contacts (see
+    `matches_few`), so the account is checked on each match rather than used to walk the
+    account's contacts."""
+    if few_matches:
+        stmt = select(Contact).where(account_check(Contact, account))
+    else:
+        stmt = owned(Contact, account)
     if filters.q.strip():
         stmt = stmt.where(ContactTextMatch(Contact.search_text, filters.q))
     if filters.role:
@@ -118,7 +126,8 @@ def contact_query(account: Account, filters: ContactFilters) -> Select[tuple[Con
 def search_contacts(
     session: Session, account: Account, filters: ContactFilters, page: int = 1, per_page: int = 50
 ) -> Page[Contact]:
-    stmt = contact_query(account, filters).options(
+    few = bool(filters.q.strip()) and matches_few(session, filters.q)
+    stmt = contact_query(account, filters, few_matches=few).options(
         selectinload(Contact.company), selectinload(Contact.labels)
     )
     return paginate(session, stmt, page, per_page)

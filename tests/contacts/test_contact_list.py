@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import event
 
+from crm.contacts.services import ContactFilters, contact_query, search_contacts
 from crm.db import utcnow
 
 
@@ -149,3 +150,21 @@ def test_search_follows_edits_and_deletes(logged_in, book, session):
     assert names(logged_in.get("/contacts/?q=records").get_data(as_text=True), book) == set()
     assert logged_in.submit(f"/contacts/{ana.id}/delete").status_code == 302
     assert names(logged_in.get("/contacts/?q=okafor").get_data(as_text=True), book) == set()
+
+
+@pytest.mark.parametrize("q", ["okafor", "bluebird records", "ana ok", "friday playlist", "zz"])
+def test_a_search_finds_the_same_contacts_whichever_way_it_is_run(
+    session, user, book, make_user, make_contact, q
+):
+    """Searches matching few contacts start from the search index's matches, others from
+    the account's list: the same contacts either way, and never another account's."""
+    stranger = make_user("stranger@example.com")
+    make_contact(stranger.account, first_name="Ana", last_name="Okafor", company="Bluebird Records")
+    filters = ContactFilters(q=q)
+    ways = [
+        session.scalars(contact_query(user.account, filters, few_matches=few)).all()
+        for few in (False, True)
+    ]
+    assert ways[0] == ways[1]
+    assert all(c.account_id == user.account_id for c in ways[0])
+    assert search_contacts(session, user.account, filters).items == ways[0]
