@@ -39,6 +39,15 @@ def owned_among(model: type, account: Account, ids: Iterable[int]) -> ColumnElem
 MAX_ID = 2**31 - 1
 
 
+def id_from(value: str | None) -> int | None:
+    """An id given as text (a query argument, a form field): None unless it is one that an
+    id can be. Not str.isdigit alone: "²" passes it, and int() refuses it."""
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 def get_owned(session: Session, account: Account, model: type[T], object_id: int) -> T:
     if not 0 < object_id <= MAX_ID:
         raise NotFound(f"{model.__name__} {object_id} not found")

@@ -139,3 +139,14 @@ def test_reminder_emails_escape_payloads_in_their_html_part(app, owner, session)
     for live in LIVE:
         assert live not in html
     assert "&lt;script&gt;alert(1)" in html
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999", "0", "-1", "1e3"])
+def test_ids_that_cannot_exist_in_the_query_string_are_ignored(app, owner, value):
+    """ "²" is a digit to Python and not a number to int(); 99999999999 is past PostgreSQL's
+    integer ids: a filter given either shows the page, not an error."""
+    client, objects = owner
+    query = "&".join(f"{name}={value}" for name in ("release_id", "company_id", "contact_id"))
+    for url in page_urls(app, objects):
+        response = client.get(f"{url}?{query}", follow_redirects=True)
+        assert response.status_code < 500, f"{url}?{query}: {response.status_code}"

@@ -24,7 +24,7 @@ from crm.imports.export import stream_export
 from crm.models import Company, Contact, ContactNote, Role
 from crm.pagination import clamp
 from crm.pitches.services import contact_timeline
-from crm.scope import owned
+from crm.scope import id_from, owned
 from crm.text import fold, like_pattern
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -48,7 +48,7 @@ def filters_from(args: MultiDict) -> services.ContactFilters:
         tag=args.get("tag", "").strip(),
         genre=args.get("genre", "").strip(),
         country=args.get("country", "").strip(),
-        company_id=int(company_id) if company_id.isdigit() else None,
+        company_id=id_from(company_id),
         never_contacted=args.get("never_contacted") in ("1", "on", "true"),
         sort=sort if sort in services.SORTS else "name",
     )

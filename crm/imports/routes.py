@@ -28,7 +28,7 @@ from crm.imports.engine import undo_import
 from crm.imports.mapping import IGNORE, TARGETS, check_mapping
 from crm.imports.reading import UnreadableFile
 from crm.models import Account, ContactImport, ImportMapping, ImportStatus
-from crm.scope import owned
+from crm.scope import id_from, owned
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -91,9 +91,9 @@ def mapping(import_id: int):
         chosen = [request.form.get(f"column-{i}", IGNORE) for i in range(len(record.header))]
         chosen = [c if c in TARGETS else IGNORE for c in chosen]
         saved_id = request.form.get("saved_mapping", "")
-        if request.form.get("action") == "apply" and saved_id.isdigit():
+        if request.form.get("action") == "apply" and id_from(saved_id):
             saved = session.scalar(
-                owned(ImportMapping, account).where(ImportMapping.id == int(saved_id))
+                owned(ImportMapping, account).where(ImportMapping.id == id_from(saved_id))
             )
             if saved is not None:
                 from crm.imports.mapping import auto_mapping

@@ -33,7 +33,7 @@ from crm.pitches import releases as release_services
 from crm.pitches import services
 from crm.pitches.forms import PitchForm, ReleaseForm, ReplyForm
 from crm.reminders.passes import failing_reminders
-from crm.scope import owned, owned_among
+from crm.scope import id_from, owned, owned_among
 
 bp = Blueprint("pitches", __name__, url_prefix="/pitches")
 # The board shows the most recently moved pitches; the list and filters reach the rest.
@@ -60,8 +60,7 @@ def _back(default: str) -> str:
 def dashboard():
     """The home page after login: what is due, and what works."""
     session, account = get_session(), current_account()
-    release_id = request.args.get("release_id", "")
-    release_id = int(release_id) if release_id.isdigit() else None
+    release_id = id_from(request.args.get("release_id"))
     stats = template_services.template_stats(session, account)
     templates = {t.id: t for t in session.scalars(owned(EmailTemplate, account))}
     return render_template(
@@ -169,8 +168,8 @@ def index():
     status = args.get("status", "")
     if status in PitchStatus._value2member_map_:
         stmt = stmt.where(Pitch.status == status)
-    if args.get("release_id", "").isdigit():
-        stmt = stmt.where(Pitch.release_id == int(args["release_id"]))
+    if id_from(args.get("release_id")):
+        stmt = stmt.where(Pitch.release_id == id_from(args["release_id"]))
     role = args.get("role", "")
     if role in Role._value2member_map_:
         stmt = stmt.where(
@@ -357,7 +356,7 @@ def log_reply(pitch_id: int):
 def bulk():
     """Pitch many contacts at once: review every rendered email, then create them all."""
     session, account = get_session(), current_account()
-    ids = [int(i) for i in request.values.getlist("contact_id") if i.isdigit()][:1000]
+    ids = [i for i in map(id_from, request.values.getlist("contact_id")) if i][:1000]
     contacts = (
         session.scalars(
             select(Contact)
@@ -428,7 +427,7 @@ def bulk():
 def board():
     session, account = get_session(), current_account()
     release_id = request.args.get("release_id", "")
-    pipeline = services.board(session, account, int(release_id) if release_id.isdigit() else None)
+    pipeline = services.board(session, account, id_from(release_id))
     return render_template(
         "pitches/board.html",
         board=pipeline,
