@@ -227,14 +227,18 @@ def clean_cells(cells: list[str], mapping: list[str]) -> Cleaned:
     if errors:
         return raw, values, errors, None
     # From the company's name as given: it folds as the name of the company it resolves to.
-    derived = derived_fields(
+    return raw, values, errors, _derived(values, values.get("company", ""))
+
+
+def _derived(values: dict, company: str) -> dict:
+    """A new contact's sort and search fields, from its clean values."""
+    return derived_fields(
         values.get("first_name", ""),
         values.get("last_name", ""),
         values.get("email"),
-        values.get("company", ""),
+        company,
         values.get("notes", ""),
     )
-    return raw, values, errors, derived
 
 
 def _clean_chunk(chunk: list[list[str]], mapping: list[str]) -> list[Cleaned]:
@@ -320,16 +324,7 @@ class Writer:
                 created_at=now,
                 updated_at=now,
             )
-            record.update(
-                row.derived
-                or derived_fields(
-                    v.get("first_name", ""),
-                    v.get("last_name", ""),
-                    v.get("email"),
-                    company.name if company else "",
-                    v.get("notes", ""),
-                )
-            )
+            record.update(row.derived or _derived(v, company.name if company else ""))
             records.append(record)
             labels.append(
                 self.resolver.tags(TagKind.GENRE, v.get("genres", []))

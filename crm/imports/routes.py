@@ -90,10 +90,10 @@ def mapping(import_id: int):
     if request.method == "POST" and save_form.validate():
         chosen = [request.form.get(f"column-{i}", IGNORE) for i in range(len(record.header))]
         chosen = [c if c in TARGETS else IGNORE for c in chosen]
-        saved_id = request.form.get("saved_mapping", "")
-        if request.form.get("action") == "apply" and id_from(saved_id):
+        saved_id = id_from(request.form.get("saved_mapping"))
+        if request.form.get("action") == "apply" and saved_id:
             saved = session.scalar(
-                owned(ImportMapping, account).where(ImportMapping.id == id_from(saved_id))
+                owned(ImportMapping, account).where(ImportMapping.id == saved_id)
             )
             if saved is not None:
                 from crm.imports.mapping import auto_mapping

@@ -168,8 +168,9 @@ def index():
     status = args.get("status", "")
     if status in PitchStatus._value2member_map_:
         stmt = stmt.where(Pitch.status == status)
-    if id_from(args.get("release_id")):
-        stmt = stmt.where(Pitch.release_id == id_from(args["release_id"]))
+    release_id = id_from(args.get("release_id"))
+    if release_id:
+        stmt = stmt.where(Pitch.release_id == release_id)
     role = args.get("role", "")
     if role in Role._value2member_map_:
         stmt = stmt.where(
