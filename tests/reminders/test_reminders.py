@@ -3,10 +3,12 @@
 import datetime as dt
 import email.policy
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from email import message_from_bytes
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
+from crm.db import utcnow
 from crm.models import FollowUp, FollowUpState, PitchStatus, User
 from crm.pitches import services as pitch_services
 from crm.reminders import passes
@@ -168,6 +171,69 @@ def test_two_passes_in_separate_processes_send_once(app, inbox, due, database_ur
     outputs = [run.communicate(timeout=60) for run in runs]
     assert all(run.returncode == 0 for run in runs), outputs
     assert len(inbox.messages) == 1
+
+
+def wait_for(condition, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def test_the_worker_process_reminds_what_falls_due_while_it_runs(
+    app, inbox, database_url, session, user, make_contact, tmp_path
+):
+    """`flask --app crm worker` as it runs beside the web server: it catches up at once on
+    what came due while it was stopped, then finds each new due follow-up on its next
+    round, and never reminds one twice."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(app.config["MAIL_PORT"]),
+        "REMINDER_INTERVAL_SECONDS": "1",
+    }
+
+    def pitch_due_a_minute_ago(first_name: str, last_name: str) -> None:
+        contact = make_contact(user.account, first_name=first_name, last_name=last_name)
+        pitch_services.create_pitch(
+            session,
+            user.account,
+            user,
+            contact,
+            subject="Hi",
+            status=PitchStatus.SENT,
+            now=utcnow() - dt.timedelta(days=7, minutes=1),
+        )
+        session.commit()
+
+    pitch_due_a_minute_ago("Ana", "Okafor")  # came due while the worker was stopped
+    log = tmp_path / "worker.log"
+    with open(log, "w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "crm", "worker"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        assert wait_for(lambda: len(inbox.messages) == 1), log.read_text()
+        assert inbox.messages[0]["Subject"] == "1 follow-up due: Ana Okafor"
+
+        pitch_due_a_minute_ago("Bea", "Lund")  # while the worker runs
+        assert wait_for(lambda: len(inbox.messages) == 2), log.read_text()
+        assert inbox.messages[1]["Subject"] == "1 follow-up due: Bea Lund"
+
+        time.sleep(3)  # three more rounds
+        assert len(inbox.messages) == 2
+        assert worker.poll() is None, log.read_text()
+    finally:
+        worker.send_signal(signal.SIGINT)  # Ctrl-C: stops between rounds
+        assert worker.wait(timeout=30) == 0, log.read_text()
 
 
 def test_a_pass_that_died_after_claiming_gives_back_after_the_lease(app, inbox, due):
