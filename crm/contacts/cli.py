@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from crm import freeze_start_up_heap
 from crm.accounts.services import find_user
 from crm.db import get_session, transaction
 from crm.imports.export import write_export
@@ -33,6 +34,7 @@ def import_command(file: Path, email: str, dry_run: bool) -> None:
     Exit 0 when the import went through (rejected rows are written to FILE.errors.csv),
     1 when the file as a whole was refused and nothing was imported."""
     user = _user(email)
+    freeze_start_up_heap()
     session = get_session()
     try:
         with transaction(session):

@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import with_appcontext
 
+from crm import freeze_start_up_heap
 from crm.db import utcnow
 from crm.reminders.passes import send_digests, send_due
 
@@ -72,6 +73,7 @@ def worker_command() -> None:
     """Run the reminder worker (sends due reminders every REMINDER_INTERVAL_SECONDS)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = current_app._get_current_object()
+    freeze_start_up_heap()  # a process that lives for weeks, like the web server's
     scheduler = BlockingScheduler(timezone="UTC")
     for job in jobs(app):
         scheduler.add_job(**job)
