@@ -71,8 +71,9 @@ def index():
             form.file.errors = [f"{upload.filename}: {exc}"]
         else:
             return redirect(url_for("imports.mapping", import_id=record.id))
-    imports = services.list_imports(session, account)
-    progress = {r.id: services.progress_of(r) for r in imports}
+    with transaction(session):
+        imports = services.list_imports(session, account)
+        progress = {r.id: services.watch(session, r) for r in imports}
     status = 422 if form.errors else 200
     return render_template(
         "imports/index.html", form=form, imports=imports, progress=progress
@@ -149,7 +150,7 @@ def _start(record: ContactImport, account: Account) -> None:
     session = get_session()
     with transaction(session):
         record.status = ImportStatus.RUNNING  # so the page the user lands on watches it
-    services.set_progress(record.id, 0, record.rows_total)
+    services.set_progress(record, 0, record.rows_total)
     thread = threading.Thread(
         target=_run,
         args=(current_app._get_current_object(), record.id, account.id),
@@ -181,19 +182,18 @@ def _run(app, import_id: int, account_id: int) -> None:
 @bp.get("/<int:import_id>")
 def show(import_id: int):
     record = owned_or_404(ContactImport, import_id)
-    errors = record.errors[:200]
+    with transaction(get_session()) as session:
+        progress = services.watch(session, record)
     return render_template(
-        "imports/show.html",
-        record=record,
-        errors=errors,
-        progress=services.progress_of(record),
+        "imports/show.html", record=record, errors=record.errors[:200], progress=progress
     )
 
 
 @bp.get("/<int:import_id>/progress")
 def progress(import_id: int):
     record = owned_or_404(ContactImport, import_id)
-    live = services.progress_of(record)
+    with transaction(get_session()) as session:
+        live = services.watch(session, record)
     return jsonify(
         status=record.status.value,
         done=live.done,

@@ -3,12 +3,15 @@ user to check), run (now, or in the background with progress), listed, and undon
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -26,28 +29,71 @@ class Progress:
     total: int
 
 
-# Rows done of the imports running in this process. The import writes in one transaction,
-# which SQLite lets no other connection write beside, so progress is kept here, in memory.
-_progress: dict[int, Progress] = {}
-_progress_lock = threading.Lock()
+# A web import runs in a thread of one of the server's processes, in one transaction; the
+# rows it has done are written beside its uploaded file, where every process of the server
+# can read them (not in the database: on SQLite, the import's transaction holds the write
+# lock until it ends). An import whose process has gone never finishes: its transaction
+# died with it, so nothing was written.
+STOPPED_MESSAGE = (
+    "The server stopped before this import finished, so nothing was imported. "
+    "Upload the file again."
+)
+# A running import writes its progress every 1,000 rows; one that has written nothing for
+# this long has stopped, even where its process cannot be looked up (another machine).
+SILENT_FOR = 600  # seconds
 
 
-def progress_of(record: ContactImport) -> Progress:
-    with _progress_lock:
-        live = _progress.get(record.id)
-    if live is not None:
-        return live
+def _progress_file(record: ContactImport) -> Path | None:
+    return Path(f"{record.stored_path}.progress") if record.stored_path else None
+
+
+def set_progress(record: ContactImport, done: int, total: int, *, pid: int | None = None) -> None:
+    """Note how far a web import has come, for whichever process serves its page."""
+    path = _progress_file(record)
+    if path is None:
+        return
+    partial = path.with_name(f"{path.name}.{threading.get_ident()}")
+    partial.write_text(f"{done} {total} {pid or os.getpid()} {socket.gethostname()}")
+    partial.replace(path)  # readers see the old line or the new one, never half of one
+
+
+def watch(session: Session, record: ContactImport) -> Progress:
+    """The rows done of an import. A running import whose process has gone is marked as
+    failed, with the reason (the caller commits)."""
+    path = _progress_file(record)
+    if record.status == ImportStatus.RUNNING and path is not None:
+        try:
+            done, total, pid, host = path.read_text().split(" ", 3)
+            age = time.time() - path.stat().st_mtime
+        except (OSError, ValueError):
+            pass  # not started yet, or just finished
+        else:
+            if age < SILENT_FOR and (host != socket.gethostname() or _alive(int(pid))):
+                return Progress(int(done), int(total))
+            _mark_stopped(session, record)
     return Progress(record.rows_done, record.rows_total)
 
 
-def set_progress(import_id: int, done: int, total: int) -> None:
-    with _progress_lock:
-        _progress[import_id] = Progress(done, total)
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # somebody else's
+    return True
 
 
-def clear_progress(import_id: int) -> None:
-    with _progress_lock:
-        _progress.pop(import_id, None)
+def _mark_stopped(session: Session, record: ContactImport) -> None:
+    # Only if it is still running: it may have finished since it was read.
+    stopped = session.execute(
+        update(ContactImport)
+        .where(ContactImport.id == record.id, ContactImport.status == ImportStatus.RUNNING)
+        .values(status=ImportStatus.FAILED, message=STOPPED_MESSAGE, finished_at=utcnow())
+    )
+    session.refresh(record)
+    if stopped.rowcount:
+        discard_file(record)
 
 
 def count_rows(csv_file: CsvFile) -> int:
@@ -160,24 +206,22 @@ def run_stored(session: Session, account: Account, record: ContactImport) -> Imp
         raise UnreadableFile(problem)
     record.status = ImportStatus.RUNNING
     total = record.rows_total
-    set_progress(record.id, 0, total)
-    try:
-        summary = run_import(
-            session,
-            account,
-            stored_csv(record),
-            record.mapping,
-            record,
-            progress=lambda done: set_progress(record.id, done, total),
-        )
-    finally:
-        clear_progress(record.id)
-    return summary
+    set_progress(record, 0, total)
+    return run_import(
+        session,
+        account,
+        stored_csv(record),
+        record.mapping,
+        record,
+        progress=lambda done: set_progress(record, done, total),
+    )
 
 
 def discard_file(record: ContactImport) -> None:
+    """Remove an import's uploaded file (and its progress) once it has run or failed."""
     if record.stored_path:
         Path(record.stored_path).unlink(missing_ok=True)
+        _progress_file(record).unlink(missing_ok=True)
         record.stored_path = None
 
 

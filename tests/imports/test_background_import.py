@@ -1,0 +1,155 @@
+"""A large web import runs in the background while the user watches its progress bar, on
+the server a team runs: gunicorn with two worker processes, either of which may answer the
+page's progress requests."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from crm.demo.data import demo_rows
+from crm.imports.export import csv_lines
+from crm.imports.services import set_progress
+from crm.models import Contact, ContactImport, ImportStatus
+from tests.conftest import PASSWORD
+from tests.reminders.test_reminders import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+HEADER = ["first_name", "last_name", "email", "company", "city"]
+
+
+def sheet(rows: int) -> bytes:
+    cells = ([r[name] for name in HEADER] for r in demo_rows(rows, seed=7))
+    return "".join(csv_lines(cells, header=HEADER)).encode()
+
+
+@pytest.fixture
+def team_server(database_url, tmp_path, user):
+    """gunicorn, two workers, as the README runs it for a team."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_DISABLED": "1",
+    }
+    log = tmp_path / "gunicorn.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
+            + ["crm.wsgi:app"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            requests.get(base + "/account/login", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    yield base
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def logged_in(base: str, email: str) -> requests.Session:
+    browser = requests.Session()
+    browser.post(
+        base + "/account/login",
+        data={"csrf_token": csrf(browser, base + "/account/login"), "email": email,
+              "password": PASSWORD},
+    )  # fmt: skip
+    return browser
+
+
+def csrf(browser: requests.Session, url: str) -> str:
+    page = browser.get(url).text
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.slow
+def test_the_progress_bar_only_moves_forward_whichever_worker_answers(team_server, user, session):
+    rows = 30_000
+    browser = logged_in(team_server, user.email)
+    uploaded = browser.post(
+        team_server + "/imports/",
+        data={"csrf_token": csrf(browser, team_server + "/imports/")},
+        files={"file": ("agency.csv", sheet(rows), "text/csv")},
+    )
+    assert "Check the columns of agency.csv" in uploaded.text
+    started = browser.post(
+        uploaded.url,
+        data={"csrf_token": csrf(browser, uploaded.url), "action": "run"}
+        | {f"column-{i}": name for i, name in enumerate(HEADER)},
+    )
+    assert "Rows imported" in started.text or "new" in started.text
+    progress_url = started.url.rstrip("/") + "/progress"
+
+    seen = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state = browser.get(progress_url).json()
+        seen.append(state["done"])
+        if state["status"] != "running":
+            break
+        time.sleep(0.01)
+    assert state["status"] == "done", state
+    assert state["created"] == rows
+    assert seen == sorted(seen), "the bar went back"
+    assert any(0 < done < rows for done in seen), "the bar never moved"
+    assert session.scalar(select(func.count(Contact.id))) == rows
+
+
+def running_import(session, user, folder: Path) -> ContactImport:
+    """An import started from the web page, as its record and files are while it runs."""
+    folder.mkdir(exist_ok=True)
+    stored = folder / "upload.csv"
+    stored.write_bytes(sheet(10))
+    record = ContactImport(
+        account_id=user.account_id,
+        user_id=user.id,
+        file_name="agency.csv",
+        stored_path=str(stored),
+        status=ImportStatus.RUNNING,
+        encoding="utf-8",
+        delimiter=",",
+        header=HEADER,
+        mapping=HEADER,
+        rows_total=10,
+    )
+    session.add(record)
+    session.commit()
+    return record
+
+
+def test_a_running_import_shows_how_far_it_has_come(logged_in, session, user, tmp_path):
+    record = running_import(session, user, tmp_path / "uploads")
+    set_progress(record, 4, 10)  # by this process, which is alive
+    state = logged_in.get(f"/imports/{record.id}/progress").get_json()
+    assert (state["status"], state["done"], state["total"]) == ("running", 4, 10)
+    assert 'value="4"' in logged_in.get(f"/imports/{record.id}").get_data(as_text=True)
+
+
+def test_an_import_whose_server_stopped_says_so(logged_in, session, user, tmp_path):
+    """The server was stopped during an import: its transaction died with it, so nothing
+    was written. The page says so, rather than showing a bar that never moves again."""
+    uploads = tmp_path / "uploads"
+    record = running_import(session, user, uploads)
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    set_progress(record, 4, 10, pid=ended.pid)  # the server process that ran it, now gone
+    page = logged_in.get(f"/imports/{record.id}").get_data(as_text=True)
+    assert "The server stopped before this import finished, so nothing was imported." in page
+    state = logged_in.get(f"/imports/{record.id}/progress").get_json()
+    assert state["status"] == "failed"
+    assert list(uploads.iterdir()) == []  # the upload and its progress, gone
