@@ -112,3 +112,108 @@ def test_export_downloads_a_csv(page):
         page.get_by_role("link", name="Export all as CSV").click()
     path = download.value.path()
     assert open(path, encoding="utf-8-sig").read().splitlines()[1].startswith("Ana,,ana@x.example")
+
+
+GOOGLE_EXPORT = (
+    "First Name,Middle Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,"
+    "Phone 1 - Value,Organization Name,Organization Title,Labels,Notes\n"
+    "Ana,,Okafor,Work,ana@bluebird.example,Mobile,+44 7700 900123,Bluebird Records,"
+    "A&R Manager,* myContacts ::: Festival,Met at TGE\n"
+    "Bo,,Lindqvist,Work,bo@northwind.example,,,Northwind Radio,Producer,* myContacts,\n"
+)
+OUTLOOK_EXPORT = (
+    "First Name,Last Name,Company,Job Title,Business Phone,E-mail Address,Categories\r\n"
+    "Zoë,Müller,Kölner Konzerte,Booker,,zoe@konzerte.example,Germany\r\n"
+    "Ana,Okafor,,,+44 7700 900999,ANA@bluebird.example,\r\n"
+)
+HAND_MADE_SHEET = (
+    "Name;Label;Position;E-mail;IG\n"
+    "Cara Díaz;Harbor Touring;Booking Agent;cara@harbor.example;@cara\n"
+    "Dan Egan;;;dan-at-nowhere;\n"
+    ";;;;\n"
+    "Cara Díaz;Harbor Touring;Booking Agent;cara@harbor.example;@cara\n"
+)
+
+
+def _import(page, name: str, counts: list[str]) -> str:
+    """Check the mapping page of an uploaded file, import it, and wait for the result."""
+    page.get_by_role("heading", name=f"Check the columns of {name}").wait_for()
+    preview = page.locator("#import-counts").inner_text()
+    assert all(c in preview for c in counts), preview
+    page.get_by_role("button", name="Import").click()
+    page.get_by_role("heading", name=f"Import of {name}").wait_for()
+    page.locator("#import-counts").wait_for()  # the progress bar, then the counts
+    result = page.locator("#import-counts").inner_text()
+    assert all(c in result for c in counts), result
+    return page.url
+
+
+def test_a_new_user_brings_in_their_whole_address_book(page, tmp_path):
+    """The import as the issue's 'done when' tells it: a Google Contacts export, an Outlook
+    export and a hand-made sheet through the browser; the mapping and preview of each;
+    every good row in and every bad row back with its reason; one import undone; and the
+    rest exported to a file Excel opens cleanly."""
+    sign_up(page, next(emails))
+
+    # Google Contacts: dropped on the upload box.
+    page.goto("/imports/")
+    drop = page.evaluate_handle(
+        """(text) => {
+            const files = new DataTransfer();
+            files.items.add(new File([text], "google.csv", {type: "text/csv"}));
+            return files;
+        }""",
+        GOOGLE_EXPORT,
+    )
+    page.dispatch_event("[data-dropzone]", "drop", {"dataTransfer": drop})
+    page.get_by_role("heading", name="Check the columns of google.csv").wait_for()
+    assert page.get_by_label("Field for column E-mail 1 - Value").input_value() == "email"
+    assert page.get_by_label("Field for column Labels").input_value() == "tags"
+    _import(page, "google.csv", ["2 new"])
+
+    # Outlook, as Windows writes it (cp1252): a new contact, and Ana again with a new phone.
+    outlook = tmp_path / "outlook.csv"
+    outlook.write_bytes(OUTLOOK_EXPORT.encode("cp1252"))
+    page.goto("/imports/")
+    page.get_by_label("CSV file").set_input_files(str(outlook))
+    page.get_by_role("button", name="Upload and preview").click()
+    assert "Zoë Müller" in page.locator("main").inner_text()
+    outlook_import = _import(page, "outlook.csv", ["1 new", "1 updated"])
+
+    # The hand-made sheet, with semicolons, a bad email, an empty row and a repeated row.
+    sheet = tmp_path / "contacts 2026.csv"
+    sheet.write_text(HAND_MADE_SHEET, encoding="utf-8")
+    page.goto("/imports/")
+    page.get_by_label("CSV file").set_input_files(str(sheet))
+    page.get_by_role("button", name="Upload and preview").click()
+    _import(page, "contacts 2026.csv", ["1 new", "2 skipped", "1 rejected"])
+    page.get_by_role("heading", name="Rejected rows").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the rejected rows").click()
+    rejected = open(download.value.path(), encoding="utf-8-sig").read().splitlines()
+    assert rejected[0] == "Name,Label,Position,E-mail,IG,error"
+    assert rejected[1].startswith("Dan Egan,,,dan-at-nowhere,,email: ")
+
+    # The Outlook import is undone: Zoë goes, Ana gets her old phone back.
+    page.goto(outlook_import)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Undo this import").click()
+    page.get_by_text("Import undone: removed 1 contacts, restored 1.").wait_for()
+
+    page.goto("/contacts/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export all as CSV").click()
+    exported = open(download.value.path(), "rb").read()
+    assert exported.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads it as UTF-8
+    lines = exported.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("first_name,last_name,email,phone,role,company")
+    by_email = {line.split(",")[2]: line for line in lines[1:]}
+    assert sorted(by_email) == [
+        "ana@bluebird.example",
+        "bo@northwind.example",
+        "cara@harbor.example",
+    ]
+    assert "900123" in by_email["ana@bluebird.example"]
+    assert "Festival" in by_email["ana@bluebird.example"]
+    assert by_email["cara@harbor.example"].startswith("Cara,Díaz,")
+    screenshot(page, "import-done-when")
