@@ -185,11 +185,11 @@ class Planner:
         self.seen_rows: set[tuple] = set()  # exact values of rows without an email
 
     def plan(self, row_number: int, cells: list[str], cleaned: Cleaned) -> RowResult:
-        raw, values, errors, derived = cleaned
-        if not raw:
+        values, rejected, derived = cleaned
+        if values is None:
             return RowResult(row_number, "skip", message="empty row", cells=cells)
-        if errors:
-            return RowResult(row_number, "reject", message=_message(errors), cells=cells)
+        if rejected:
+            return RowResult(row_number, "reject", message=rejected, cells=cells)
         key = email_key(values.get("email"))
         if key is None:
             fingerprint = tuple(sorted((k, str(v)) for k, v in values.items()))
@@ -211,9 +211,10 @@ class Planner:
         return result
 
 
-# A row's cells by field, its clean values, its errors, and the sort and search fields a new
-# contact would get from them: what needs no database, and so can be done in another process.
-Cleaned = tuple[dict[str, str], dict, dict[str, list[str]], dict | None]
+# A row's clean values (None for an empty row), why it is rejected ("" if it is not), and the
+# sort and search fields a new contact would get from it: what needs no database, and so can
+# be done in another process. As little as that: the caller unpickles every row of it.
+Cleaned = tuple[dict | None, str, dict | None]
 # From this size of file (about 20,000 rows) a helper process cleans the rows while this one
 # writes; below it, starting the helper costs more than it saves.
 HELPER_FROM_CHARS = 4_000_000
@@ -222,12 +223,12 @@ HELPER_FROM_CHARS = 4_000_000
 def clean_cells(cells: list[str], mapping: list[str]) -> Cleaned:
     raw = raw_values(cells, mapping)
     if not raw:
-        return raw, {}, {}, None
+        return None, "", None
     values, errors = clean_row(raw)
     if errors:
-        return raw, values, errors, None
+        return values, _message(errors), None
     # From the company's name as given: it folds as the name of the company it resolves to.
-    return raw, values, errors, _derived(values, values.get("company", ""))
+    return values, "", _derived(values, values.get("company", ""))
 
 
 def _derived(values: dict, company: str) -> dict:
