@@ -3,9 +3,8 @@ SQLite, secondary indexes built once after the load rather than row by row durin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from operator import itemgetter
 
 from sqlalchemy import Connection, Table
 
@@ -15,20 +14,18 @@ REBUILD_FROM_ROWS = 10_000
 LOAD_CACHE_SIZE = -16384
 
 
-def executemany(connection: Connection, table: Table, rows: list[dict]) -> None:
-    """INSERT many rows (all with the same keys) through the driver's executemany, each
-    value through its column type's bind processor, as SQLAlchemy would: SQLAlchemy's own
-    executemany costs more per row than SQLite's insert, and an import writes 100,000.
-    Other databases go through SQLAlchemy (psycopg batches on its own)."""
+def insert_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple]
+) -> None:
+    """INSERT many rows, each a tuple of values for `columns`, through the driver's
+    executemany, each value through its column type's bind processor, as SQLAlchemy would:
+    SQLAlchemy's own executemany costs more per row than SQLite's insert, and an import
+    writes 100,000. Other databases go through SQLAlchemy (psycopg batches on its own)."""
     if not rows:
         return
     if connection.dialect.name != "sqlite":
-        connection.execute(table.insert(), rows)
+        connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    columns = list(rows[0])
-    params = list(map(itemgetter(*columns), rows))
-    if len(columns) == 1:
-        params = [(value,) for value in params]
     dialect = connection.dialect
     # The dialect's own form of each type: SQLite's DATETIME writes the text the ORM writes.
     processors = [
@@ -37,14 +34,14 @@ def executemany(connection: Connection, table: Table, rows: list[dict]) -> None:
     if any(processors):
         # Column by column: a column's values repeat (a timestamp, a role, a flag), so each
         # distinct value goes through its processor once.
-        values = list(zip(*params, strict=True))
+        values = list(zip(*rows, strict=True))
         for index, processor in enumerate(processors):
             if processor is not None:
                 values[index] = _processed(processor, values[index])
-        params = list(zip(*values, strict=True))
+        rows = list(zip(*values, strict=True))
     placeholders = ", ".join("?" for _ in columns)
     connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", params
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", rows
     )
 
 

@@ -4,7 +4,7 @@ up in the database must be exactly what the ORM would have written, indexes incl
 import pytest
 from sqlalchemy import select, text
 
-from crm.bulk import REBUILD_FROM_ROWS, bulk_load, executemany
+from crm.bulk import REBUILD_FROM_ROWS, bulk_load, insert_rows
 from crm.contacts.search import search_index_loading
 from crm.db import utcnow
 from crm.models import Contact, Role
@@ -32,7 +32,7 @@ def test_bulk_insert_stores_what_the_orm_stores(session, user):
     session.flush()
     values = {c.name: getattr(by_orm, c.key) for c in Contact.__table__.columns}
     values.update(id=by_orm.id + 1, email_key="other key")
-    executemany(session.connection(), Contact.__table__, [values])
+    insert_rows(session.connection(), Contact.__table__, list(values), [tuple(values.values())])
     assert raw_row(session, by_orm.id + 1) == raw_row(session, by_orm.id)
     bulk = session.get(Contact, by_orm.id + 1)
     assert (bulk.role, bulk.do_not_contact, bulk.created_at) == (

@@ -7,7 +7,7 @@ free of dialect checks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, and_, bindparam
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import Boolean
 
-from crm.bulk import executemany, loads_in_bulk
+from crm.bulk import insert_rows, loads_in_bulk
 from crm.models import Contact
 from crm.text import fold, like_pattern
 
@@ -109,8 +109,9 @@ def search_index_loading(connection: Connection, new_rows: int) -> Iterator[None
     connection.exec_driver_sql(configure, (FTS5_AUTOMERGE,))
 
 
-def insert_contacts(connection: Connection, rows: list[dict]) -> None:
-    """Insert many contacts (each with its `id`), keeping the search index in step.
+def insert_contacts(connection: Connection, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert many contacts (tuples of values for `columns`, among them `id`), keeping the
+    search index in step.
 
     On SQLite the per-row trigger is paused and the chunk indexed in one statement (see
     migration 0005); the caller's transaction must already hold the write lock, which it
@@ -118,17 +119,18 @@ def insert_contacts(connection: Connection, rows: list[dict]) -> None:
     if not rows:
         return
     if connection.dialect.name != "sqlite":
-        connection.execute(Contact.__table__.insert(), rows)
+        insert_rows(connection, Contact.__table__, columns, rows)
         return
+    ids = [row[columns.index("id")] for row in rows]
     connection.exec_driver_sql("INSERT INTO search_index_pauses (id) VALUES (1)")
     try:
-        executemany(connection, Contact.__table__, rows)
+        insert_rows(connection, Contact.__table__, columns, rows)
         connection.execute(
             sql_text(
                 "INSERT INTO contacts_fts(rowid, search_text) "
                 "SELECT id, search_text FROM contacts WHERE id BETWEEN :first AND :last"
             ),
-            {"first": min(r["id"] for r in rows), "last": max(r["id"] for r in rows)},
+            {"first": min(ids), "last": max(ids)},
         )
     finally:
         connection.exec_driver_sql("DELETE FROM search_index_pauses")

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from crm.bulk import bulk_load, executemany
+from crm.bulk import bulk_load, insert_rows
 from crm.contacts.fields import CONTACT_FIELDS, clean_contact, email_key
 from crm.contacts.search import insert_contacts, search_index_loading
 from crm.contacts.services import (
@@ -299,6 +300,29 @@ def _with_cleaning(chunk: list, future) -> Iterator[tuple[int, list[str], Cleane
 # --- running ------------------------------------------------------------------------------
 
 
+# A new contact's row, as Writer.create builds it: its own fields (blank where the file had
+# nothing), then what is worked out for it, in this order.
+_BLANK = {name: "" for name in PLAIN_FIELDS} | {
+    "email": None,
+    "role": None,
+    "do_not_contact": False,
+}
+_plain = itemgetter(*PLAIN_FIELDS)
+_derived_values = itemgetter("sort_name", "company_key", "search_text")
+_CREATED_COLUMNS = (
+    *PLAIN_FIELDS,
+    "sort_name",
+    "company_key",
+    "search_text",
+    "email_key",
+    "company_id",
+    "account_id",
+    "created_at",
+    "updated_at",
+    "id",
+)
+
+
 class Writer:
     """Writes planned rows in chunks: bulk inserts for new contacts, the ORM for updates."""
 
@@ -310,48 +334,46 @@ class Writer:
         if not rows:
             return []
         now = utcnow()
+        account_id = self.account.id
+        ids = self._reserve_ids(len(rows))
         records, labels = [], []
-        for row in rows:
+        for row, contact_id in zip(rows, ids, strict=True):
             v = row.values
             company = self.resolver.company(v.get("company", ""))
-            record = {name: v.get(name, "") for name in PLAIN_FIELDS}
-            record.update(
-                account_id=self.account.id,
-                email=v.get("email") or None,
-                email_key=email_key(v.get("email")),
-                role=v.get("role"),
-                do_not_contact=bool(v.get("do_not_contact")),
-                company_id=company.id if company else None,
-                created_at=now,
-                updated_at=now,
+            derived = row.derived or _derived(v, company.name if company else "")
+            records.append(
+                (
+                    *_plain({**_BLANK, **v}),
+                    *_derived_values(derived),
+                    email_key(v.get("email")),
+                    company.id if company else None,
+                    account_id,
+                    now,
+                    now,
+                    contact_id,
+                )
             )
-            record.update(row.derived or _derived(v, company.name if company else ""))
-            records.append(record)
             labels.append(
                 self.resolver.tags(TagKind.GENRE, v.get("genres", []))
                 + self.resolver.tags(TagKind.TAG, v.get("tags", []))
             )
         self.session.flush()  # new companies and tags get their ids
-        ids = self._reserve_ids(len(records))
-        for record, contact_id in zip(records, ids, strict=True):
-            record["id"] = contact_id
         # Core statements on the session's connection: the ORM's bulk path costs more per
         # row than SQLite's insert itself.
         connection = self.session.connection()
-        insert_contacts(connection, records)
+        insert_contacts(connection, _CREATED_COLUMNS, records)
         links = [
-            {"contact_id": contact_id, "tag_id": tag.id}
+            (contact_id, tag.id)
             for contact_id, tags in zip(ids, labels, strict=True)
             for tag in tags
         ]
-        executemany(connection, contact_tags, links)
-        executemany(
+        insert_rows(connection, contact_tags, ("contact_id", "tag_id"), links)
+        import_id = self.record.id
+        insert_rows(
             connection,
             ImportChange.__table__,
-            [
-                {"import_id": self.record.id, "contact_id": i, "action": ChangeAction.CREATED}
-                for i in ids
-            ],
+            ("import_id", "contact_id", "action"),
+            [(import_id, i, ChangeAction.CREATED) for i in ids],
         )
         return list(ids)
 
