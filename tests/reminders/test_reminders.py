@@ -69,21 +69,38 @@ def inbox(app):
     controller.stop()
 
 
-@pytest.fixture
-def due(session, user, make_contact):
-    """A pitch sent 7 days before NOW, so its first follow-up is due at NOW."""
-    contact = make_contact(user.account, first_name="Ana", last_name="Okafor")
-    pitch = pitch_services.create_pitch(
+def pitched(session, user, contact, due_at: dt.datetime = NOW):
+    """A pitch sent to `contact` 7 days before `due_at`, so its first follow-up is due
+    then (not committed)."""
+    return pitch_services.create_pitch(
         session,
         user.account,
         user,
         contact,
         subject="Hi",
         status=PitchStatus.SENT,
-        now=NOW - dt.timedelta(days=7),
+        now=due_at - dt.timedelta(days=7),
     )
+
+
+@pytest.fixture
+def due(session, user, make_contact):
+    """A follow-up due at NOW."""
+    pitch = pitched(session, user, make_contact(user.account, first_name="Ana", last_name="Okafor"))
     session.commit()
     return pitch.follow_ups[0]
+
+
+def command_env(app, database_url: str, **more: str) -> dict[str, str]:
+    """The environment of a `flask --app crm ...` process on the test's database and inbox."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(app.config["MAIL_PORT"]),
+        **more,
+    }
 
 
 def run_pass(app, now=NOW):
@@ -116,16 +133,7 @@ def test_nothing_is_sent_before_it_is_due(app, inbox, due):
 
 def test_two_passes_at_once_in_threads_send_once(app, inbox, session, user, make_contact):
     for i in range(30):
-        contact = make_contact(user.account, first_name=f"C{i}")
-        pitch_services.create_pitch(
-            session,
-            user.account,
-            user,
-            contact,
-            subject="Hi",
-            status=PitchStatus.SENT,
-            now=NOW - dt.timedelta(days=7),
-        )
+        pitched(session, user, make_contact(user.account, first_name=f"C{i}"))
     session.commit()
     results = []
     threads = [threading.Thread(target=lambda: results.append(run_pass(app))) for _ in range(3)]
@@ -144,13 +152,7 @@ def test_two_passes_at_once_in_threads_send_once(app, inbox, session, user, make
 
 
 def test_two_passes_in_separate_processes_send_once(app, inbox, due, database_url):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(app.config["MAIL_PORT"]),
-    }
+    env = command_env(app, database_url)
     command = [
         sys.executable,
         "-m",
@@ -188,26 +190,11 @@ def test_the_worker_process_reminds_what_falls_due_while_it_runs(
     """`flask --app crm worker` as it runs beside the web server: it catches up at once on
     what came due while it was stopped, then finds each new due follow-up on its next
     round, and never reminds one twice."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(app.config["MAIL_PORT"]),
-        "REMINDER_INTERVAL_SECONDS": "1",
-    }
+    env = command_env(app, database_url, REMINDER_INTERVAL_SECONDS="1")
 
     def pitch_due_a_minute_ago(first_name: str, last_name: str) -> None:
         contact = make_contact(user.account, first_name=first_name, last_name=last_name)
-        pitch_services.create_pitch(
-            session,
-            user.account,
-            user,
-            contact,
-            subject="Hi",
-            status=PitchStatus.SENT,
-            now=utcnow() - dt.timedelta(days=7, minutes=1),
-        )
+        pitched(session, user, contact, due_at=utcnow() - dt.timedelta(minutes=1))
         session.commit()
 
     pitch_due_a_minute_ago("Ana", "Okafor")  # came due while the worker was stopped
@@ -395,16 +382,7 @@ def test_an_account_gets_one_email_listing_everything_due(
 ):
     other = make_user("second@example.com")
     for owner in (user, other, user, other) * 3:
-        contact = make_contact(owner.account, first_name="C")
-        pitch_services.create_pitch(
-            session,
-            owner.account,
-            owner,
-            contact,
-            subject="Hi",
-            status=PitchStatus.SENT,
-            now=NOW - dt.timedelta(days=7),
-        )
+        pitched(session, owner, make_contact(owner.account, first_name="C"))
     session.commit()
     result = run_pass(app)
     assert (result.sent_emails, result.reminded) == (2, 12)
