@@ -4,7 +4,6 @@ Playwright in the system's Chromium (Debian's `chromium` package; .ci/run instal
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +34,6 @@ if not Path(CHROMIUM).exists():
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
@@ -49,7 +44,7 @@ class Server:
 def server(tmp_path_factory) -> Server:
     """The app in its own process, on a fresh SQLite database, as a user would run it."""
     folder = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
+    port = free_port()
     database_url = f"sqlite:///{folder / 'crm.sqlite3'}"
     env = {
         **os.environ,

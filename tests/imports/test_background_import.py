@@ -18,8 +18,7 @@ from crm.demo.data import demo_rows
 from crm.imports.export import csv_lines
 from crm.imports.services import set_progress
 from crm.models import Contact, ContactImport, ImportStatus
-from tests.conftest import PASSWORD
-from tests.reminders.test_reminders import free_port
+from tests.conftest import PASSWORD, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = ["first_name", "last_name", "email", "company", "city"]

@@ -4,7 +4,6 @@ import datetime as dt
 import email.policy
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from crm.models import FollowUp, FollowUpState, PitchStatus, User
 from crm.pitches import services as pitch_services
 from crm.reminders import passes
 from crm.reminders.passes import LEASE, claim, send_digests, send_due, unsubscribe_token
+from tests.conftest import free_port
 
 NOW = dt.datetime(2026, 3, 20, 10, 0, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,12 +46,6 @@ class Inbox:
             message.recipients = list(envelope.rcpt_tos)
             self.messages.append(message)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
