@@ -307,13 +307,12 @@ _BLANK = {name: "" for name in PLAIN_FIELDS} | {
     "role": None,
     "do_not_contact": False,
 }
+_DERIVED_FIELDS = ("sort_name", "company_key", "search_text")  # what derived_fields gives
 _plain = itemgetter(*PLAIN_FIELDS)
-_derived_values = itemgetter("sort_name", "company_key", "search_text")
+_derived_values = itemgetter(*_DERIVED_FIELDS)
 _CREATED_COLUMNS = (
     *PLAIN_FIELDS,
-    "sort_name",
-    "company_key",
-    "search_text",
+    *_DERIVED_FIELDS,
     "email_key",
     "company_id",
     "account_id",
