@@ -6,8 +6,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -25,11 +32,70 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def free_port() -> int:
     """A local port nothing listens on, for a real server the test starts."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(
+    command: list[str],
+    url: str,
+    *,
+    env: dict[str, str] | None = None,
+    log: Path,
+    seconds: float = 60,
+) -> Iterator[subprocess.Popen]:
+    """Start a server process, wait until `url` answers, and always stop it (and its
+    children: gunicorn's workers) when the test is done.
+
+    Any failure to answer counts as "not ready yet": gunicorn binds its port at once but
+    its workers take a second or more to import the app, so a connection can be accepted
+    and then time out. A server that exits, or is still not answering at the deadline,
+    fails the test with its own log."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            command,
+            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # one process group: stopped together
+        )
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"{command[0]} exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except urllib.error.HTTPError:
+                break  # it answered, if not with a 200
+            except (OSError, ValueError):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{url} did not answer in {seconds:.0f} s:\n{log.read_text()}")
+                time.sleep(0.1)
+        yield process
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 # --- databases ------------------------------------------------------------------------

@@ -2,9 +2,7 @@
 the server a team runs: gunicorn with two worker processes, either of which may answer the
 page's progress requests."""
 
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -18,9 +16,8 @@ from crm.demo.data import demo_rows
 from crm.imports.export import csv_lines
 from crm.imports.services import set_progress
 from crm.models import Contact, ContactImport, ImportStatus
-from tests.conftest import PASSWORD, free_port
+from tests.conftest import PASSWORD, free_port, serve
 
-ROOT = Path(__file__).resolve().parents[2]
 HEADER = ["first_name", "last_name", "email", "company", "city"]
 
 
@@ -33,32 +30,14 @@ def sheet(rows: int) -> bytes:
 def team_server(database_url, tmp_path, user):
     """gunicorn, two workers, as the README runs it for a team."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret",
-        "RATELIMIT_DISABLED": "1",
-    }
-    log = tmp_path / "gunicorn.log"
-    with open(log, "w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
-            + ["crm.wsgi:app"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            requests.get(base + "/account/login", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    yield base
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
+    with serve(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "crm.wsgi:app"],
+        base + "/account/login",
+        env={"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "RATELIMIT_DISABLED": "1"},
+        log=tmp_path / "gunicorn.log",
+    ):
+        yield base
 
 
 def logged_in(base: str, email: str) -> requests.Session:
