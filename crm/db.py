@@ -94,10 +94,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
 
 
-def get_engine() -> Engine:
-    return current_app.extensions["crm.db"].kw["bind"]
-
-
 def get_session() -> Session:
     """The session of the current request or CLI command, opened on first use."""
     if "db_session" not in g:
@@ -150,11 +146,32 @@ def alembic_config(url: str):
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    from alembic import command
+def current_revision(url: str) -> str | None:
+    from alembic.runtime.migration import MigrationContext
 
-    make_engine(url).dispose()  # creates the SQLite file's folder when needed
-    command.upgrade(alembic_config(url), revision)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def upgrade(url: str, revision: str = "head") -> list[str]:
+    """Apply the migrations up to `revision`; returns the ones applied, oldest first, as
+    "revision: message" lines."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    before = current_revision(url)  # also creates the SQLite file's folder when needed
+    cfg = alembic_config(url)
+    command.upgrade(cfg, revision)
+    after = current_revision(url)
+    if after == before:
+        return []
+    scripts = ScriptDirectory.from_config(cfg)
+    applied = list(scripts.iterate_revisions(after, before))
+    return [f"{s.revision}: {s.doc}" for s in reversed(applied)]
 
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations in migrations/).")
@@ -164,8 +181,15 @@ db_cli = AppGroup("db", help="Database schema (Alembic migrations in migrations/
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
-    upgrade(current_app.config["DATABASE_URL"], revision)
-    click.echo("Database is up to date.")
+    applied = upgrade(current_app.config["DATABASE_URL"], revision)
+    for line in applied:
+        click.echo(f"Applied {line}")
+    click.echo(
+        f"Database is up to date ({len(applied)} migration{'s' if len(applied) != 1 else ''}"
+        " applied)."
+        if applied
+        else "Database is up to date (nothing to apply)."
+    )
 
 
 @db_cli.command("downgrade")

@@ -15,3 +15,7 @@ class BaseForm(FlaskForm):
                 self.form_errors.extend(messages)
                 continue
             field.errors = [*field.errors, *messages]
+
+
+class EmptyForm(BaseForm):
+    """A form with no fields: the CSRF token of a one-button action (done, delete, ...)."""

@@ -17,7 +17,7 @@ class NotFound(LookupError):
     """The object does not exist in this account (whether or not it exists in another)."""
 
 
-def owned(model: type[T], account: Account) -> Select[tuple[T]]:
+def owned(model: type[T], account: Account) -> Select[T]:
     return select(model).where(model.account_id == account.id)
 
 

@@ -1,5 +1,9 @@
 """HTTP hardening applied to every response."""
 
+import unicodedata
+from typing import overload
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 from werkzeug.exceptions import BadRequest
 
@@ -17,6 +21,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+
+@overload
+def safe_next(target: object, default: str) -> str: ...
+@overload
+def safe_next(target: object, default: None = None) -> str | None: ...
+def safe_next(target: object, default: str | None = None) -> str | None:
+    """A redirect target given by the request (`next`), followed only when it is a path on
+    this site; anything else gives `default`. Control characters are refused outright:
+    browsers drop tabs and line breaks from a URL, so "/\t/evil.example" would turn into
+    "//evil.example", another site, and a line break cannot go into a Location header."""
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 2000:
+        return default
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in target):
+        return default
+    if target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def _has_nul(value: object) -> bool:

@@ -17,8 +17,8 @@ from crm.contacts.services import add_note, create_contact
 from crm.imports.services import import_now
 from crm.mail_templates.services import create_template
 from crm.models import PitchStatus, TemplatePurpose, User
-from crm.pitches.releases import create_release
 from crm.pitches.services import change_status, create_pitch
+from crm.releases.services import create_release
 from crm.reminders.passes import unsubscribe_token
 
 # URL parameters, and which object of `one_of_everything` fills them.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -13,6 +11,7 @@ from crm.accounts.forms import LoginForm, PasswordForm, SettingsForm, SignupForm
 from crm.db import get_session, transaction
 from crm.extensions import limiter, login_manager
 from crm.models import User
+from crm.security import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -25,18 +24,6 @@ def load_user(session_id: str) -> User | None:
     return get_session().scalar(
         select(User).where(User.id == int(user_id), User.session_version == int(version))
     )
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after login; anything else is dropped."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -24,8 +24,8 @@ from crm.models import (
     Release,
 )
 from crm.pagination import paginate
-from crm.pitches import releases as release_services
 from crm.pitches import services
+from crm.releases import services as release_services
 from crm.scope import NotFound, get_owned, owned
 
 releases_blp = resource_blueprint(

@@ -19,11 +19,11 @@ from werkzeug.datastructures import MultiDict
 from crm.accounts.current import current_account, owned_or_404
 from crm.contacts import services
 from crm.contacts.forms import CompanyForm, ContactForm, NoteForm
+from crm.contacts.timeline import contact_timeline
 from crm.db import get_session, transaction
 from crm.imports.export import stream_export
 from crm.models import Company, Contact, ContactNote, Role
 from crm.pagination import clamp
-from crm.pitches.services import contact_timeline
 from crm.scope import id_from, owned
 from crm.text import fold, like_pattern
 

@@ -1,5 +1,5 @@
-"""Pages of the pitch tracker: releases, compose (one or many), a pitch, the board, the
-dashboard, and one-click follow-up actions."""
+"""Pages of the pitch tracker: compose (one or many), the pitch list, a pitch and its
+status, and the board."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import functools
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from crm.accounts.current import current_account, owned_or_404
 from crm.contacts.services import NoteError
 from crm.db import get_session, transaction, utcnow
+from crm.forms import EmptyForm
 from crm.mail_templates import services as template_services
 from crm.mail_templates.rendering import TemplateError
 from crm.models import (
@@ -29,132 +30,24 @@ from crm.models import (
     Role,
 )
 from crm.pagination import clamp, paginate
-from crm.pitches import releases as release_services
 from crm.pitches import services
-from crm.pitches.forms import PitchForm, ReleaseForm, ReplyForm
-from crm.reminders.passes import failing_reminders
+from crm.pitches.forms import PitchForm, ReplyForm
 from crm.scope import id_from, owned, owned_among
+from crm.security import safe_next
 
 bp = Blueprint("pitches", __name__, url_prefix="/pitches")
-# The board shows the most recently moved pitches; the list and filters reach the rest.
-releases_bp = Blueprint("releases", __name__, url_prefix="/releases")
-follow_ups_bp = Blueprint("follow_ups", __name__, url_prefix="/follow-ups")
 
 
 @bp.before_request
-@releases_bp.before_request
-@follow_ups_bp.before_request
 @login_required
 def _require_login() -> None:
     """The pitch tracker is private."""
 
 
-def _back(default: str) -> str:
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
-
-
 # --- dashboard --------------------------------------------------------------------------
 
 
-def dashboard():
-    """The home page after login: what is due, and what works."""
-    session, account = get_session(), current_account()
-    release_id = id_from(request.args.get("release_id"))
-    stats = template_services.template_stats(session, account)
-    templates = {t.id: t for t in session.scalars(owned(EmailTemplate, account))}
-    return render_template(
-        "pitches/dashboard.html",
-        agenda=services.agenda(session, account),
-        agenda_counted=services.AGENDA_COUNTED,
-        by_release=services.status_counts_by_release(session, account),
-        by_role=services.reply_rate_by_role(session, account),
-        by_template=[(templates[tid], s) for tid, s in stats.items() if tid in templates],
-        funnel=services.funnel(session, account, release_id),
-        releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
-        release_id=release_id,
-        statuses=list(PitchStatus),
-        reminder_problem=failing_reminders(session, account),
-    )
-
-
 # --- releases ---------------------------------------------------------------------------
-
-
-@releases_bp.route("/", methods=["GET", "POST"])
-def releases_index():
-    session, account = get_session(), current_account()
-    form = ReleaseForm()
-    if form.validate_on_submit():
-        values, errors = release_services.clean_release(form.data)
-        if errors:
-            form.add_errors(errors)
-        else:
-            with transaction(session):
-                release = release_services.create_release(session, account, values)
-            flash(f"Added the release “{release.title}”.", "success")
-            return redirect(url_for("releases.release_show", release_id=release.id))
-    counts = dict(
-        session.execute(
-            select(Pitch.release_id, func.count())
-            .where(Pitch.account_id == account.id)
-            .group_by(Pitch.release_id)
-        ).all()
-    )
-    releases = session.scalars(
-        owned(Release, account).order_by(Release.release_date.desc(), Release.title)
-    ).all()
-    return render_template(
-        "releases/index.html", form=form, releases=releases, counts=counts
-    ), 422 if form.errors else 200
-
-
-@releases_bp.get("/<int:release_id>")
-def release_show(release_id: int):
-    release = owned_or_404(Release, release_id)
-    pitches = (
-        get_session()
-        .scalars(
-            owned(Pitch, current_account())
-            .where(Pitch.release_id == release.id)
-            .order_by(Pitch.updated_at.desc())
-            .options(selectinload(Pitch.contact))
-        )
-        .all()
-    )
-    return render_template("releases/show.html", release=release, pitches=pitches)
-
-
-@releases_bp.route("/<int:release_id>/edit", methods=["GET", "POST"])
-def release_edit(release_id: int):
-    release = owned_or_404(Release, release_id)
-    form = ReleaseForm(obj=release if request.method == "GET" else None)
-    if request.method == "GET":
-        form.kind.data = release.kind.value
-        form.release_date.data = release.release_date.isoformat() if release.release_date else ""
-    if form.validate_on_submit():
-        values, errors = release_services.clean_release(form.data)
-        if errors:
-            form.add_errors(errors)
-        else:
-            session = get_session()
-            with transaction(session):
-                release_services.update_release(session, release, values)
-            flash("Release saved.", "success")
-            return redirect(url_for("releases.release_show", release_id=release.id))
-    return render_template("releases/form.html", form=form, release=release), (
-        422 if form.errors else 200
-    )
-
-
-@releases_bp.post("/<int:release_id>/delete")
-def release_delete(release_id: int):
-    release = owned_or_404(Release, release_id)
-    session = get_session()
-    with transaction(session):
-        session.delete(release)
-    flash(f"Deleted “{release.title}”. Its pitches stay, without a release.", "success")
-    return redirect(url_for("releases.releases_index"))
 
 
 # --- pitches ----------------------------------------------------------------------------
@@ -284,7 +177,7 @@ def new():
                         cadence=cadence,
                     )
             except services.PitchRefused as exc:
-                form.add_errors({exc.field if exc.field != "cadence" else "cadence": [str(exc)]})
+                form.add_errors({exc.field: [str(exc)]})
             else:
                 flash(
                     "Pitch marked as sent; follow-ups scheduled."
@@ -324,7 +217,7 @@ def set_status(pitch_id: int):
     if request.accept_mimetypes.best == "application/json":
         return jsonify(id=pitch.id, status=pitch.status.value)
     flash(f"{pitch.contact.display_name}: {pitch.status.label}.", "success")
-    return redirect(_back(url_for("pitches.show", pitch_id=pitch.id)))
+    return redirect(safe_next(request.form.get("next"), url_for("pitches.show", pitch_id=pitch.id)))
 
 
 @bp.post("/<int:pitch_id>/reply")
@@ -345,12 +238,14 @@ def log_reply(pitch_id: int):
             )
     except NoteError as exc:
         flash(f"The reply was not logged: {exc}", "danger")
-        return redirect(_back(url_for("pitches.show", pitch_id=pitch.id)))
+        return redirect(
+            safe_next(request.form.get("next"), url_for("pitches.show", pitch_id=pitch.id))
+        )
     flash(
         f"Logged the reply from {pitch.contact.display_name}; its follow-ups are cancelled.",
         "success",
     )
-    return redirect(_back(url_for("pitches.show", pitch_id=pitch.id)))
+    return redirect(safe_next(request.form.get("next"), url_for("pitches.show", pitch_id=pitch.id)))
 
 
 @bp.route("/bulk", methods=["GET", "POST"])
@@ -376,7 +271,7 @@ def bulk():
     )
     duplicates = services.find_duplicates(session, account, [c.id for c in contacts], release)
     if request.method == "POST":
-        form = ReplyForm()  # a CSRF-checked form; the choices come from the query above
+        form = EmptyForm()  # the CSRF check; the choices come from the query above
         if not form.validate() or template is None or not contacts:
             flash("Choose contacts, a release and a template first.", "danger")
         else:
@@ -418,7 +313,7 @@ def bulk():
         template=template,
         previews=previews,
         duplicates=duplicates,
-        form=ReplyForm(),
+        form=EmptyForm(),
         releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
         templates=template_services.list_templates(session, account),
     )
@@ -454,61 +349,3 @@ def _status_menus() -> dict[PitchStatus, Markup]:
 
 
 # --- follow-ups -------------------------------------------------------------------------
-
-
-@follow_ups_bp.post("/<int:follow_up_id>/<any(done, skip, snooze):action>")
-def act(follow_up_id: int, action: str):
-    follow_up = owned_or_404(FollowUp, follow_up_id)
-    session, account = get_session(), current_account()
-    what = f"Follow-up #{follow_up.sequence} with {follow_up.pitch.contact.display_name}"
-    with transaction(session):
-        if action == "done":
-            services.complete_follow_up(session, follow_up, FollowUpState.DONE)
-            message = f"{what} done."
-        elif action == "skip":
-            services.complete_follow_up(session, follow_up, FollowUpState.SKIPPED)
-            message = f"{what} skipped."
-        else:
-            choice = request.form.get("snooze", "1")
-            if choice == "next_week":
-                services.snooze(session, account, follow_up, until=services.next_week(account))
-            elif choice == "date":
-                try:
-                    day = dt.date.fromisoformat(request.form.get("until", ""))
-                except ValueError:
-                    flash("Pick a date to snooze until.", "danger")
-                    return redirect(_back(url_for("home.index")))
-                services.snooze(session, account, follow_up, until=day)
-            else:
-                services.snooze(
-                    session, account, follow_up, days=int(choice) if choice in ("1", "3") else 1
-                )
-            message = f"{what} snoozed."
-    flash(message, "success")
-    return redirect(_back(url_for("home.index")))
-
-
-@follow_ups_bp.get("/<int:follow_up_id>")
-def open_follow_up(follow_up_id: int):
-    """Where a reminder email links: the follow-up with its email rendered, ready to send."""
-    follow_up = owned_or_404(FollowUp, follow_up_id)
-    session, account = get_session(), current_account()
-    pitch = follow_up.pitch
-    templates = [
-        t
-        for t in template_services.list_templates(session, account)
-        if t.purpose.value == "follow_up"
-    ]
-    template = templates[min(follow_up.sequence, len(templates)) - 1] if templates else None
-    rendered = None
-    if template is not None:
-        rendered = template_services.render_for(
-            session, account, current_user, template, pitch.contact, pitch.release
-        )
-    return render_template(
-        "pitches/follow_up.html",
-        follow_up=follow_up,
-        pitch=pitch,
-        template=template,
-        rendered=rendered,
-    )

@@ -19,14 +19,12 @@ from crm.models import (
     Account,
     Channel,
     Contact,
-    ContactNote,
     EmailTemplate,
     FollowUp,
     FollowUpState,
     Pitch,
     PitchStatus,
     Release,
-    Role,
     User,
 )
 from crm.scope import owned
@@ -270,65 +268,6 @@ def local_day_bounds(account: Account, now: dt.datetime) -> tuple[dt.datetime, d
 
 
 @dataclass
-class Agenda:
-    """The first open follow-ups of each part of the dashboard, and how many each holds."""
-
-    overdue: list[FollowUp]
-    today: list[FollowUp]
-    week: list[FollowUp]
-    counts: dict[str, int]
-
-
-AGENDA_SHOWN = 25
-AGENDA_COUNTED = 1000  # "1,000+" beyond this: an exact count would read every overdue row
-
-
-def agenda(
-    session: Session, account: Account, now: dt.datetime | None = None, shown: int | None = None
-) -> Agenda:
-    """Open follow-ups: overdue, due today, and due in the next seven days (user's days).
-    Only the first `shown` of each are loaded, and each is counted up to AGENDA_COUNTED:
-    an account with thousands overdue gets "1,000+" and a link to the pitch list."""
-    now, shown = now or utcnow(), shown or AGENDA_SHOWN
-    start, end = local_day_bounds(account, now)
-    horizon = end + dt.timedelta(days=7)
-    open_ = owned(FollowUp, account).where(FollowUp.state == FollowUpState.OPEN)
-    parts = {
-        "overdue": (FollowUp.due_at < start,),
-        "today": (FollowUp.due_at >= start, FollowUp.due_at < end),
-        "week": (FollowUp.due_at >= end, FollowUp.due_at < horizon),
-    }
-    counts = {
-        name: session.scalar(
-            select(func.count()).select_from(
-                select(FollowUp.id)
-                .where(FollowUp.account_id == account.id, FollowUp.state == FollowUpState.OPEN)
-                .where(*conditions)
-                .limit(AGENDA_COUNTED + 1)
-                .subquery()
-            )
-        )
-        for name, conditions in parts.items()
-    }
-
-    def first(conditions) -> list[FollowUp]:
-        return list(
-            session.scalars(
-                open_.where(*conditions)
-                .order_by(FollowUp.due_at, FollowUp.id)
-                .limit(shown)
-                .options(
-                    selectinload(FollowUp.pitch).selectinload(Pitch.contact),
-                    selectinload(FollowUp.pitch).selectinload(Pitch.release),
-                )
-            )
-        )
-
-    loaded = {name: first(conditions) if counts[name] else [] for name, conditions in parts.items()}
-    return Agenda(**loaded, counts=counts)
-
-
-@dataclass
 class Board:
     """The pipeline: the most recently updated pitches by status, and for the closed ones
     why their follow-ups stopped."""
@@ -370,114 +309,3 @@ def board(
         else {}
     )
     return Board(columns=columns, stopped=stopped, shown=len(pitches))
-
-
-def status_counts_by_release(session: Session, account: Account) -> list[tuple]:
-    """((release id, title or None), {status: count}) for every release with pitches."""
-    rows = session.execute(
-        select(Pitch.release_id, Pitch.status, func.count())
-        .where(Pitch.account_id == account.id)
-        .group_by(Pitch.release_id, Pitch.status)
-    ).all()
-    titles = dict(
-        session.execute(
-            select(Release.id, Release.title).where(Release.account_id == account.id)
-        ).all()
-    )
-    grouped: dict = {}
-    for release_id, status, count in rows:
-        grouped.setdefault((release_id, titles.get(release_id)), {})[status] = count
-    return sorted(grouped.items(), key=lambda item: (item[0][1] is None, item[0][1] or ""))
-
-
-def reply_rate_by_role(session: Session, account: Account) -> list[tuple[Role | None, int, int]]:
-    rows = session.execute(
-        select(Pitch.contact_role, Pitch.status, func.count())
-        .where(Pitch.account_id == account.id, Pitch.status != PitchStatus.DRAFT)
-        .group_by(Pitch.contact_role, Pitch.status)
-    ).all()
-    totals: dict = {}
-    for role, status, count in rows:
-        sent, replied = totals.get(role, (0, 0))
-        totals[role] = (sent + count, replied + (count if status in REPLY_STATUSES else 0))
-    return [(role, sent, replied) for role, (sent, replied) in totals.items()]
-
-
-def funnel(session: Session, account: Account, release_id: int | None) -> list[tuple[str, int]]:
-    """Sent → replied → interested → won for one release (each stage counts those past it)."""
-    stmt = select(Pitch.status, func.count()).where(
-        Pitch.account_id == account.id, Pitch.status != PitchStatus.DRAFT
-    )
-    if release_id:
-        stmt = stmt.where(Pitch.release_id == release_id)
-    counts = dict(session.execute(stmt.group_by(Pitch.status)).all())
-    sent = sum(counts.values())
-    replied = sum(counts.get(s, 0) for s in REPLY_STATUSES)
-    interested = counts.get(PitchStatus.INTERESTED, 0) + counts.get(PitchStatus.WON, 0)
-    return [
-        ("Sent", sent),
-        ("Replied", replied),
-        ("Interested", interested),
-        ("Won", counts.get(PitchStatus.WON, 0)),
-    ]
-
-
-@dataclass
-class TimelineEvent:
-    at: dt.datetime
-    kind: str  # "pitch", "reply", "follow_up", "import", "added", "note"
-    text: str
-    pitch_id: int | None = None
-    note: ContactNote | None = None
-
-
-def contact_timeline(session: Session, account: Account, contact: Contact) -> list[TimelineEvent]:
-    """Everything that happened with a contact, newest first."""
-    from crm.models import ContactImport, ImportChange
-
-    events = [TimelineEvent(contact.created_at, "added", "Added to your contacts")]
-    pitches = session.scalars(
-        owned(Pitch, account)
-        .where(Pitch.contact_id == contact.id)
-        .options(selectinload(Pitch.follow_ups), selectinload(Pitch.release))
-    ).all()
-    for pitch in pitches:
-        what = pitch.release.title if pitch.release else "a general query"
-        if pitch.sent_at:
-            events.append(
-                TimelineEvent(
-                    pitch.sent_at, "pitch", f"Pitched {what}: “{pitch.subject}”", pitch.id
-                )
-            )
-        else:
-            events.append(
-                TimelineEvent(pitch.created_at, "pitch", f"Draft pitch for {what}", pitch.id)
-            )
-        if pitch.replied_at:
-            events.append(
-                TimelineEvent(pitch.replied_at, "reply", f"{pitch.status.label} ({what})", pitch.id)
-            )
-        for f in pitch.follow_ups:
-            if f.state == FollowUpState.OPEN:
-                text = f"Follow-up #{f.sequence} due"
-            elif f.state == FollowUpState.CANCELLED:
-                text = f"Follow-up #{f.sequence} cancelled: {f.state_reason}"
-            else:
-                text = f"Follow-up #{f.sequence} {f.state.value}"
-            events.append(TimelineEvent(f.completed_at or f.due_at, "follow_up", text, pitch.id))
-    imports = session.execute(
-        select(ContactImport.file_name, ContactImport.created_at, ImportChange.action)
-        .join(ImportChange, ImportChange.import_id == ContactImport.id)
-        .where(ContactImport.account_id == account.id, ImportChange.contact_id == contact.id)
-    ).all()
-    for file_name, at, action in imports:
-        verb = "Created" if action.value == "created" else "Updated"
-        events.append(TimelineEvent(at, "import", f"{verb} by the import of {file_name}"))
-    notes = session.scalars(
-        owned(ContactNote, account)
-        .where(ContactNote.contact_id == contact.id)
-        .options(selectinload(ContactNote.author))
-    )
-    for note in notes:
-        events.append(TimelineEvent(note.created_at, "note", note.body, note.pitch_id, note))
-    return sorted(events, key=lambda e: e.at, reverse=True)

@@ -3,6 +3,7 @@ document and checks that no call fails with a server error or answers outside it
 
 Driven through hypothesis directly: schemathesis' pytest plugin does not run on pytest 9."""
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -28,6 +29,7 @@ CHECKS = [
 EXAMPLES_PER_OPERATION = 30
 
 
+@pytest.mark.slow
 def test_no_call_fails_or_breaks_its_schema(app, api, make_contact, user):
     make_contact(user.account, first_name="Ana", email="ana@x.example", tags="priority")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

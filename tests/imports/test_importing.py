@@ -405,6 +405,7 @@ def test_a_10_mb_file_imports(session, user):
     assert found_by(session, user, "person499@") == ["person499@bulk.example"]
 
 
+@pytest.mark.slow
 def test_a_helper_process_cleans_large_files_to_the_same_result(session, user):
     """Files from about 20,000 rows are cleaned in a second process; the outcome is the
     same row for row, rejected rows and merges included."""

@@ -2,6 +2,7 @@
 
 import itertools
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,7 @@ contact = st.fixed_dictionaries(
 accounts = itertools.count()
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(book=st.lists(contact, min_size=1, max_size=6))
 def test_any_contact_book_survives_export_then_import(session, make_user, book):

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from crm.contacts.fields import FieldError
 from crm.models import FollowUp, FollowUpState, Pitch, PitchStatus
-from crm.pitches import services
-from crm.pitches.releases import clean_isrc, clean_upc, create_release
+from crm.pitches import dashboard, services
+from crm.releases.services import clean_isrc, clean_upc, create_release
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)  # a fixed clock
 
@@ -92,7 +92,7 @@ def test_dashboard_agenda_uses_the_users_today(session, make_user, make_contact)
     sent.follow_ups[0].due_at = now - dt.timedelta(hours=2)  # 23:00 on the 10th: overdue
     sent.follow_ups[1].due_at = now + dt.timedelta(hours=10)  # 11:00 on the 11th: today
     session.commit()
-    agenda = services.agenda(session, tokyo.account, now)
+    agenda = dashboard.agenda(session, tokyo.account, now)
     assert [f.sequence for f in agenda.overdue] == [1]
     assert [f.sequence for f in agenda.today] == [2]
     assert agenda.week == []  # the third is 20 days out
@@ -102,8 +102,8 @@ def test_the_dashboard_shows_the_first_follow_ups_and_caps_its_counts(
     logged_in, session, user, make_contact, monkeypatch
 ):
     """An account with thousands overdue gets the oldest few, "1,000+" and a link."""
-    monkeypatch.setattr(services, "AGENDA_SHOWN", 2)
-    monkeypatch.setattr(services, "AGENDA_COUNTED", 3)
+    monkeypatch.setattr(dashboard, "AGENDA_SHOWN", 2)
+    monkeypatch.setattr(dashboard, "AGENDA_COUNTED", 3)
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
     for name in ("Ana", "Ben", "Cleo", "Dev", "Esme"):
         contact = make_contact(user.account, first_name=name)
@@ -111,7 +111,7 @@ def test_the_dashboard_shows_the_first_follow_ups_and_caps_its_counts(
             session, user.account, user, contact, status=PitchStatus.SENT, now=long_ago
         )
     session.commit()
-    agenda = services.agenda(session, user.account)
+    agenda = dashboard.agenda(session, user.account)
     assert [f.pitch.contact.first_name for f in agenda.overdue] == ["Ana", "Ben"]  # oldest
     assert agenda.counts["overdue"] == 4  # counted up to the cap, plus one
     page = logged_in.get("/").get_data(as_text=True)
@@ -126,7 +126,7 @@ def test_dashboard_numbers(session, user, make_contact):
             user.account, first_name=f"C{index}", role="press" if index % 2 else "curator"
         )
         pitch(session, user, contact, release=release, status=PitchStatus(outcome))
-    assert services.funnel(session, user.account, release.id) == [
+    assert dashboard.funnel(session, user.account, release.id) == [
         ("Sent", 6),
         ("Replied", 4),
         ("Interested", 2),
@@ -134,13 +134,14 @@ def test_dashboard_numbers(session, user, make_contact):
     ]
     by_role = {
         role.value: (sent, replied)
-        for role, sent, replied in services.reply_rate_by_role(session, user.account)
+        for role, sent, replied in dashboard.reply_rate_by_role(session, user.account)
     }
     assert by_role == {"curator": (3, 2), "press": (3, 2)}
-    [(key, counts)] = services.status_counts_by_release(session, user.account)
+    [(key, counts)] = dashboard.status_counts_by_release(session, user.account)
     assert key[1] == "Night Drive" and counts[PitchStatus.SENT] == 2
 
 
+@pytest.mark.slow
 def test_bulk_pitching_500_contacts_in_one_action(logged_in, session, user, make_contact):
     from crm.contacts.services import create_contact
 

@@ -145,6 +145,7 @@ def test_two_passes_at_once_in_threads_send_once(app, inbox, session, user, make
     assert len(reminded) == 30 and len(set(reminded)) == 30
 
 
+@pytest.mark.slow
 def test_two_passes_in_separate_processes_send_once(app, inbox, due, database_url):
     env = command_env(app, database_url)
     command = [
@@ -178,6 +179,7 @@ def wait_for(condition, seconds: float = 30) -> bool:
     return condition()
 
 
+@pytest.mark.slow
 def test_the_worker_process_reminds_what_falls_due_while_it_runs(
     app, inbox, database_url, session, user, make_contact, tmp_path
 ):

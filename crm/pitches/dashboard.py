@@ -1,0 +1,176 @@
+"""The dashboard, the home page after login: what is due today, what came back, and what
+works; its queries live here beside the view that shows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.accounts.current import current_account
+from crm.db import get_session, utcnow
+from crm.mail_templates import services as template_services
+from crm.models import (
+    REPLY_STATUSES,
+    Account,
+    EmailTemplate,
+    FollowUp,
+    FollowUpState,
+    Pitch,
+    PitchStatus,
+    Release,
+    Role,
+)
+from crm.pitches.services import local_day_bounds
+from crm.reminders.passes import failing_reminders
+from crm.scope import id_from, owned
+
+# The front door: a landing page for visitors, the dashboard for logged-in users.
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return dashboard()
+    return render_template("home/index.html")
+
+
+def dashboard():
+    """The home page after login: what is due, and what works."""
+    session, account = get_session(), current_account()
+    release_id = id_from(request.args.get("release_id"))
+    stats = template_services.template_stats(session, account)
+    templates = {t.id: t for t in session.scalars(owned(EmailTemplate, account))}
+    return render_template(
+        "pitches/dashboard.html",
+        agenda=agenda(session, account),
+        agenda_counted=AGENDA_COUNTED,
+        by_release=status_counts_by_release(session, account),
+        by_role=reply_rate_by_role(session, account),
+        by_template=[(templates[tid], s) for tid, s in stats.items() if tid in templates],
+        funnel=funnel(session, account, release_id),
+        releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
+        release_id=release_id,
+        statuses=list(PitchStatus),
+        reminder_problem=failing_reminders(session, account),
+    )
+
+
+@dataclass
+class Agenda:
+    """The first open follow-ups of each part of the dashboard, and how many each holds."""
+
+    overdue: list[FollowUp]
+    today: list[FollowUp]
+    week: list[FollowUp]
+    counts: dict[str, int]
+
+
+AGENDA_SHOWN = 25
+
+
+AGENDA_COUNTED = 1000  # "1,000+" beyond this: an exact count would read every overdue row
+
+
+def agenda(
+    session: Session, account: Account, now: dt.datetime | None = None, shown: int | None = None
+) -> Agenda:
+    """Open follow-ups: overdue, due today, and due in the next seven days (user's days).
+    Only the first `shown` of each are loaded, and each is counted up to AGENDA_COUNTED:
+    an account with thousands overdue gets "1,000+" and a link to the pitch list."""
+    now, shown = now or utcnow(), shown or AGENDA_SHOWN
+    start, end = local_day_bounds(account, now)
+    horizon = end + dt.timedelta(days=7)
+    open_ = owned(FollowUp, account).where(FollowUp.state == FollowUpState.OPEN)
+    parts = {
+        "overdue": (FollowUp.due_at < start,),
+        "today": (FollowUp.due_at >= start, FollowUp.due_at < end),
+        "week": (FollowUp.due_at >= end, FollowUp.due_at < horizon),
+    }
+    counts = {
+        name: session.scalar(
+            select(func.count()).select_from(
+                select(FollowUp.id)
+                .where(FollowUp.account_id == account.id, FollowUp.state == FollowUpState.OPEN)
+                .where(*conditions)
+                .limit(AGENDA_COUNTED + 1)
+                .subquery()
+            )
+        )
+        for name, conditions in parts.items()
+    }
+
+    def first(conditions) -> list[FollowUp]:
+        return list(
+            session.scalars(
+                open_.where(*conditions)
+                .order_by(FollowUp.due_at, FollowUp.id)
+                .limit(shown)
+                .options(
+                    selectinload(FollowUp.pitch).selectinload(Pitch.contact),
+                    selectinload(FollowUp.pitch).selectinload(Pitch.release),
+                )
+            )
+        )
+
+    loaded = {name: first(conditions) if counts[name] else [] for name, conditions in parts.items()}
+    return Agenda(**loaded, counts=counts)
+
+
+def status_counts_by_release(session: Session, account: Account) -> list[tuple]:
+    """((release id, title or None), {status: count}) for every release with pitches."""
+    rows = session.execute(
+        select(Pitch.release_id, Pitch.status, func.count())
+        .where(Pitch.account_id == account.id)
+        .group_by(Pitch.release_id, Pitch.status)
+    ).all()
+    titles = dict(
+        session.execute(
+            select(Release.id, Release.title).where(Release.account_id == account.id)
+        ).all()
+    )
+    grouped: dict = {}
+    for release_id, status, count in rows:
+        grouped.setdefault((release_id, titles.get(release_id)), {})[status] = count
+    return sorted(grouped.items(), key=lambda item: (item[0][1] is None, item[0][1] or ""))
+
+
+def reply_rate_by_role(session: Session, account: Account) -> list[tuple[Role | None, int, int]]:
+    rows = session.execute(
+        select(Pitch.contact_role, Pitch.status, func.count())
+        .where(Pitch.account_id == account.id, Pitch.status != PitchStatus.DRAFT)
+        .group_by(Pitch.contact_role, Pitch.status)
+    ).all()
+    totals: dict = {}
+    for role, status, count in rows:
+        sent, replied = totals.get(role, (0, 0))
+        totals[role] = (sent + count, replied + (count if status in REPLY_STATUSES else 0))
+    return [(role, sent, replied) for role, (sent, replied) in totals.items()]
+
+
+def funnel(session: Session, account: Account, release_id: int | None) -> list[tuple[str, int]]:
+    """Sent → replied → interested → won for one release (each stage counts those past it)."""
+    stmt = select(Pitch.status, func.count()).where(
+        Pitch.account_id == account.id, Pitch.status != PitchStatus.DRAFT
+    )
+    if release_id:
+        stmt = stmt.where(Pitch.release_id == release_id)
+    counts = dict(session.execute(stmt.group_by(Pitch.status)).all())
+    sent = sum(counts.values())
+    replied = sum(counts.get(s, 0) for s in REPLY_STATUSES)
+    interested = counts.get(PitchStatus.INTERESTED, 0) + counts.get(PitchStatus.WON, 0)
+    return [
+        ("Sent", sent),
+        ("Replied", replied),
+        ("Interested", interested),
+        ("Won", counts.get(PitchStatus.WON, 0)),
+    ]
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
