@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.contacts.fields import CONTACT_FIELDS
 from crm.contacts.services import ContactFilters, contact_query, contact_values
-from crm.imports.engine import needs_guard
+from crm.imports.rules import needs_guard
 from crm.models import Account, Contact
 
 HEADER = list(CONTACT_FIELDS)

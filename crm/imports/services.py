@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
-from crm.imports.engine import ImportSummary, RowResult, run_import
+from crm.imports.engine import ImportSummary, run_import
 from crm.imports.export import csv_lines, neutralise
 from crm.imports.mapping import auto_mapping, check_mapping, header_key
 from crm.imports.reading import CsvFile, UnreadableFile, open_csv
+from crm.imports.rules import RowResult
 from crm.models import Account, ContactImport, ImportMapping, ImportRowError, ImportStatus, User
 from crm.scope import owned
 

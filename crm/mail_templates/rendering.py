@@ -156,18 +156,6 @@ def check(source: str, limit: int = MAX_BODY, label: str = "Body") -> list[Probl
     return problems
 
 
-def fields_used(source: str) -> set[str]:
-    try:
-        tree = ENV.parse(source)
-    except TemplateSyntaxError:
-        return set()
-    return {
-        f"{n.node.name}.{n.attr}"
-        for n in tree.find_all(nodes.Getattr)
-        if isinstance(n.node, nodes.Name)
-    }
-
-
 def render(source: str, context: dict[str, dict[str, str]], *, marked: bool = False) -> str:
     """Render a checked template. With `marked`, fallbacks keep their marks for previews."""
     problems = check(source, limit=max(MAX_BODY, MAX_SUBJECT))

@@ -13,7 +13,8 @@ from crm.contacts.services import (
     search_contacts,
     values_of,
 )
-from crm.imports.engine import cleaned_rows, run_import
+from crm.imports.engine import run_import
+from crm.imports.helper import cleaned_rows
 from crm.imports.mapping import auto_mapping
 from crm.imports.reading import open_csv
 from crm.imports.services import import_now
