@@ -10,7 +10,7 @@ from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
 from crm.api.schemas import PageArgs, envelope, page_of
 from crm.contacts import services
-from crm.contacts.fields import CONTACT_FIELDS, clean_contact
+from crm.contacts.fields import CONTACT_FIELDS, clean_contact, require_name_or_email
 from crm.db import get_session, transaction
 from crm.imports.export import stream_export
 from crm.imports.reading import UnreadableFile
@@ -166,11 +166,7 @@ def update_contact(data: dict, contact_id: int):
     if "phone" in data and "country" not in data:
         data = {**data, "country": contact.country}  # a local number needs the country
     cleaned = clean_contact(data, partial=True)
-    after = {**services.contact_values(contact), **cleaned.values}
-    if not (after["first_name"] or after["last_name"] or after["email"]):
-        cleaned.errors.setdefault("first_name", []).append(
-            "A contact needs a name or an email address."
-        )
+    require_name_or_email({**services.contact_values(contact), **cleaned.values}, cleaned)
     if not cleaned.ok:
         raise ApiError(422, fields=cleaned.errors)
     return contact_json(_save(cleaned.values, contact))

@@ -107,12 +107,12 @@ def list_releases(args: dict):
 @releases_blp.response(201, ReleaseSchema)
 @releases_blp.alt_response(422, schema="Error")
 def create_release(data: dict):
-    values, errors = release_services.clean_release(data)
-    if errors:
-        raise ApiError(422, fields=errors)
+    cleaned = release_services.clean_release(data)
+    if not cleaned.ok:
+        raise ApiError(422, fields=cleaned.errors)
     session = get_session()
     with transaction(session):
-        release = release_services.create_release(session, api_account(), values)
+        release = release_services.create_release(session, api_account(), cleaned.values)
     return release_json(release)
 
 
@@ -130,12 +130,12 @@ def get_release(release_id: int):
 @releases_blp.alt_response(422, schema="Error")
 def update_release(data: dict, release_id: int):
     release = owned_or_404(Release, release_id, "release")
-    values, errors = release_services.clean_release(data, partial=True)
-    if errors:
-        raise ApiError(422, fields=errors)
+    cleaned = release_services.clean_release(data, partial=True)
+    if not cleaned.ok:
+        raise ApiError(422, fields=cleaned.errors)
     session = get_session()
     with transaction(session):
-        release_services.update_release(session, release, values)
+        release_services.update_release(session, release, cleaned.values)
     return release_json(release)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
+from crm.fields import Cleaned, FieldError, Rule, clean_fields
 from crm.models.contacts import ROLE_LABELS, Role
 from crm.text import fold
 
@@ -85,18 +85,16 @@ _FALSE_WORDS = {"false", "no", "n", "0", "off", ""}
 _HANDLE = re.compile(r"^@?([A-Za-z0-9_.]{1,64})$")
 
 
-class FieldError(ValueError):
-    """A value that cannot be stored, with a message meant for the user."""
+NAME_OR_EMAIL = "A contact needs a name or an email address."
 
 
-@dataclass
-class CleanContact:
-    values: dict[str, object] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+def require_name_or_email(values: Mapping[str, object], result: Cleaned) -> None:
+    """A contact is someone: it needs a name or an email (the form, the API's create and
+    update, and every import row ask this of the contact as it will be stored)."""
+    if "email" in result.errors:
+        return
+    if not (values.get("first_name") or values.get("last_name") or values.get("email")):
+        result.add_error("first_name", NAME_OR_EMAIL)
 
 
 # RFC 5322's dot-atom: the local part of nearly every real address.
@@ -146,11 +144,17 @@ def country_code(country: str) -> str | None:
 
 @lru_cache(maxsize=1024)
 def clean_country(value: str) -> str:
-    """Known countries get one spelling ("gb", "UK" -> "United Kingdom"), so filters work."""
+    """Known countries get one spelling ("gb", "UK" -> "United Kingdom"), so filters work;
+    anything else is refused, so a typo does not become a country of its own."""
     value = " ".join(value.split())
+    if not value:
+        return ""
     code = country_code(value)
     if code is None:
-        return value
+        raise FieldError(
+            f"“{value[:60]}” is not a country we know. Use its name or its two-letter code"
+            " (like Germany or DE)."
+        )
     country = pycountry.countries.get(alpha_2=code)
     return getattr(country, "common_name", None) or country.name
 
@@ -276,29 +280,21 @@ _CLEANERS: dict[str, Callable[[object, Mapping[str, object]], object]] = {
 }
 
 
-def clean_contact(raw: Mapping[str, object], *, partial: bool = False) -> CleanContact:
+def _text_rule(name: str) -> Rule:
+    return lambda value, raw: clean_text(name, value)
+
+
+RULES: dict[str, Rule] = {name: _CLEANERS.get(name) or _text_rule(name) for name in CONTACT_FIELDS}
+
+
+def clean_contact(raw: Mapping[str, object], *, partial: bool = False) -> Cleaned:
     """Validate raw input (strings, or lists and booleans from JSON) into storable values.
 
     With `partial`, only the fields present are cleaned (an API PATCH or an import row
     merging into an existing contact); otherwise missing fields count as empty.
     """
-    result = CleanContact()
     names = [n for n in CONTACT_FIELDS if n in raw] if partial else CONTACT_FIELDS
-    values, errors = result.values, result.errors
-    for name in names:
-        value = raw.get(name)
-        if value is None:
-            value = ""
-        cleaner = _CLEANERS.get(name)
-        try:
-            values[name] = clean_text(name, value) if cleaner is None else cleaner(value, raw)
-        except FieldError as exc:
-            errors.setdefault(name, []).append(str(exc))
-
+    result = clean_fields(raw, RULES, names)
     if not partial:
-        has_name = result.values.get("first_name") or result.values.get("last_name")
-        if not has_name and not result.values.get("email") and "email" not in result.errors:
-            result.errors.setdefault("first_name", []).append(
-                "A contact needs a name or an email address."
-            )
+        require_name_or_email(result.values, result)
     return result

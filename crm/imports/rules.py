@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.contacts.fields import clean_contact, email_key
+from crm.contacts.fields import clean_contact, email_key, require_name_or_email
 from crm.contacts.services import derived_fields
 from crm.imports.mapping import FULL_NAME, IGNORE, split_full_name
 from crm.models import Account, Contact
@@ -79,10 +79,8 @@ def clean_row(raw: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
     """Clean a row's given fields with the contact rules; a row needs a name or an email."""
     result = clean_contact(raw, partial=True)
     values = {k: v for k, v in result.values.items() if v not in ("", None, [], False)}
-    if not result.errors and not (
-        values.get("first_name") or values.get("last_name") or values.get("email")
-    ):
-        result.errors["first_name"] = ["A contact needs a name or an email address."]
+    if result.ok:
+        require_name_or_email(values, result)
     return values, result.errors
 
 

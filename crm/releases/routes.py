@@ -29,12 +29,12 @@ def index():
     session, account = get_session(), current_account()
     form = ReleaseForm()
     if form.validate_on_submit():
-        values, errors = services.clean_release(form.data)
-        if errors:
-            form.add_errors(errors)
+        cleaned = services.clean_release(form.data)
+        if not cleaned.ok:
+            form.add_errors(cleaned.errors)
         else:
             with transaction(session):
-                release = services.create_release(session, account, values)
+                release = services.create_release(session, account, cleaned.values)
             flash(f"Added the release “{release.title}”.", "success")
             return redirect(url_for("releases.show", release_id=release.id))
     counts = dict(
@@ -76,13 +76,13 @@ def edit(release_id: int):
         form.kind.data = release.kind.value
         form.release_date.data = release.release_date.isoformat() if release.release_date else ""
     if form.validate_on_submit():
-        values, errors = services.clean_release(form.data)
-        if errors:
-            form.add_errors(errors)
+        cleaned = services.clean_release(form.data)
+        if not cleaned.ok:
+            form.add_errors(cleaned.errors)
         else:
             session = get_session()
             with transaction(session):
-                services.update_release(session, release, values)
+                services.update_release(session, release, cleaned.values)
             flash("Release saved.", "success")
             return redirect(url_for("releases.show", release_id=release.id))
     return render_template("releases/form.html", form=form, release=release), (

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-from crm.contacts.fields import FieldError, clean_url
+from crm.contacts.fields import clean_url
+from crm.fields import Cleaned, FieldError, Rule, clean_date, clean_fields
 from crm.models import Account, Release, ReleaseKind
 
 ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
@@ -36,58 +37,39 @@ def clean_upc(value: str) -> str:
     return digits
 
 
-def clean_release(raw: dict, *, partial: bool = False) -> tuple[dict, dict[str, list[str]]]:
-    values: dict = {}
-    errors: dict[str, list[str]] = {}
-    fields = (
-        "title",
-        "artist_name",
-        "kind",
-        "release_date",
-        "stream_url",
-        "epk_url",
-        "isrc",
-        "upc",
-        "notes",
-    )
-    for name in (f for f in fields if f in raw or not partial):
-        value = raw.get(name)
-        try:
-            if name == "title":
-                text = " ".join(str(value or "").split())
-                if not text:
-                    raise FieldError("A release needs a title.")
-                if len(text) > 200:
-                    raise FieldError("At most 200 characters.")
-                values[name] = text
-            elif name == "kind":
-                try:
-                    values[name] = ReleaseKind(value or "single")
-                except ValueError:
-                    raise FieldError("Choose single, EP, album, tour or show.") from None
-            elif name == "release_date":
-                if value in (None, ""):
-                    values[name] = None
-                elif isinstance(value, dt.date):
-                    values[name] = value
-                else:
-                    try:
-                        values[name] = dt.date.fromisoformat(str(value))
-                    except ValueError:
-                        raise FieldError("Use a date like 2026-03-14.") from None
-            elif name in ("stream_url", "epk_url"):
-                values[name] = clean_url(str(value or ""))
-            elif name == "isrc":
-                values[name] = clean_isrc(str(value or ""))
-            elif name == "upc":
-                values[name] = clean_upc(str(value or ""))
-            elif name == "artist_name":
-                values[name] = " ".join(str(value or "").split())[:120]
-            else:
-                values[name] = str(value or "").strip()[:20_000]
-        except FieldError as exc:
-            errors[name] = [str(exc)]
-    return values, errors
+def clean_title(value: object) -> str:
+    text = " ".join(str(value).split())
+    if not text:
+        raise FieldError("A release needs a title.")
+    if len(text) > 200:
+        raise FieldError(f"At most 200 characters ({len(text)} given).")
+    return text
+
+
+def clean_kind(value: object) -> ReleaseKind:
+    try:
+        return ReleaseKind(value or "single")
+    except ValueError:
+        raise FieldError("Choose single, EP, album, tour or show.") from None
+
+
+# How each field of a release is cleaned: the web form and the API both go through these.
+RULES: dict[str, Rule] = {
+    "title": lambda value, raw: clean_title(value),
+    "artist_name": lambda value, raw: " ".join(str(value).split())[:120],
+    "kind": lambda value, raw: clean_kind(value),
+    "release_date": lambda value, raw: clean_date(value),
+    "stream_url": lambda value, raw: clean_url(str(value)),
+    "epk_url": lambda value, raw: clean_url(str(value)),
+    "isrc": lambda value, raw: clean_isrc(str(value)),
+    "upc": lambda value, raw: clean_upc(str(value)),
+    "notes": lambda value, raw: str(value).strip()[:20_000],
+}
+
+
+def clean_release(raw: Mapping[str, object], *, partial: bool = False) -> Cleaned:
+    """With `partial`, only the fields present (an API PATCH)."""
+    return clean_fields(raw, RULES, [n for n in RULES if n in raw or not partial])
 
 
 def create_release(session: Session, account: Account, values: dict) -> Release:

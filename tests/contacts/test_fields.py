@@ -81,11 +81,16 @@ def test_unknown_role_lists_the_choices():
         ("deu", "Germany"),
         ("united states", "United States"),
         ("Scotland", "United Kingdom"),
-        ("Atlantis", "Atlantis"),
+        ("", ""),
     ],
 )
 def test_known_countries_get_one_spelling(typed, stored):
     assert clean(first_name="A", country=typed).values["country"] == stored
+
+
+def test_a_country_nobody_knows_is_refused_with_what_to_type():
+    message = clean(first_name="A", country="Atlantis").errors["country"][0]
+    assert "Atlantis" in message and "two-letter code" in message
 
 
 def test_urls_get_a_scheme_and_bad_ones_are_refused():
