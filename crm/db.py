@@ -12,8 +12,9 @@ from typing import Annotated
 import click
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Update, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -118,6 +119,17 @@ def transaction(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def touch(session: Session, statement: Update) -> None:
+    """Record a use (a session's last request, a token's last call) on a connection of its
+    own, committed at once: a page that only reads commits nothing, and a busy database
+    must not turn a read into an error, so a touch that cannot be written is skipped."""
+    try:
+        with session.get_bind().begin() as connection:
+            connection.execute(statement)
+    except OperationalError:
+        pass
 
 
 # --- migrations -------------------------------------------------------------------------

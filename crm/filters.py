@@ -15,7 +15,12 @@ def localtime(value: dt.datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
     zone = "UTC"
     if current_user and current_user.is_authenticated:
         zone = current_user.account.timezone
-    return value.astimezone(ZoneInfo(zone)).strftime(fmt)
+    try:
+        return value.astimezone(ZoneInfo(zone)).strftime(fmt)
+    except (OverflowError, ValueError):
+        # A date at the edge of what Python can hold (an old database may have year 1):
+        # shown as stored, in UTC, rather than breaking the page.
+        return value.strftime(fmt) + " UTC"
 
 
 def count_up_to(count: int, cap: int) -> str:

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 MAX_PER_PAGE = 200
+# Past this page nobody pages by hand, and OFFSET arithmetic on a 20-digit number would
+# overflow the database's integers.
+MAX_PAGE = 1_000_000
 
 
 @dataclass
@@ -44,11 +47,11 @@ class Page(Generic[T]):
 def clamp(page: object, per_page: object, default_per_page: int = 50) -> tuple[int, int]:
     """Page numbers from user input: junk or out-of-range values fall back to sane ones."""
     try:
-        page_number = max(1, int(page))
+        page_number = min(MAX_PAGE, max(1, int(str(page)[:20])))
     except (TypeError, ValueError):
         page_number = 1
     try:
-        size = min(MAX_PER_PAGE, max(1, int(per_page)))
+        size = min(MAX_PER_PAGE, max(1, int(str(per_page)[:20])))
     except (TypeError, ValueError):
         size = default_per_page
     return page_number, size

@@ -10,13 +10,15 @@ import csv
 import io
 
 from flask import url_for
+from sqlalchemy import select
 
+from crm.accounts.sessions import start_session
 from crm.accounts.tokens import create_token
 from crm.contacts.fields import clean_contact
 from crm.contacts.services import add_note, create_contact
 from crm.imports.services import import_now
 from crm.mail_templates.services import create_template
-from crm.models import PitchStatus, TemplatePurpose, User
+from crm.models import LoginSession, PitchStatus, TemplatePurpose, User
 from crm.pitches.services import change_status, create_pitch
 from crm.releases.services import create_release
 from crm.reminders.passes import unsubscribe_token
@@ -32,6 +34,7 @@ URL_OBJECTS = {
     "pitch_id": "pitch",
     "follow_up_id": "follow_up",
     "note_id": "note",
+    "session_id": "login",
 }
 
 
@@ -87,7 +90,9 @@ def one_of_everything(session, user: User, text: str, *, email: str = "secret@vi
     )  # fmt: skip
     change_status(session, account, replied, PitchStatus.REPLIED, note=text)
     note = add_note(session, account, contact, text, author=user)
+    start_session(session, user, user_agent=text)
     session.flush()
+    login = session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)).first()
     return {
         "user": user,
         "contact": contact,
@@ -100,6 +105,7 @@ def one_of_everything(session, user: User, text: str, *, email: str = "secret@vi
         "replied": replied,
         "follow_up": pitch.follow_ups[0],
         "note": note,
+        "login": login,
     }
 
 

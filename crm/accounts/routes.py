@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from crm.accounts import services, tokens
+from crm.accounts import sessions as login_sessions
 from crm.accounts.forms import LoginForm, PasswordForm, SettingsForm, SignupForm, TokenForm
 from crm.db import get_session, transaction
 from crm.extensions import limiter, login_manager
+from crm.forms import EmptyForm
 from crm.models import User
 from crm.security import safe_next
 
@@ -17,13 +18,23 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    return get_session().scalar(
-        select(User).where(User.id == int(user_id), User.session_version == int(version))
-    )
+def load_user(token: str) -> User | None:
+    """The cookie (session or remember-me) names a login session; it must still be live."""
+    return login_sessions.find_user(get_session(), token)
+
+
+def log_in(user: User, *, remember: bool = False) -> None:
+    """Start a login session for this browser and give it the cookies."""
+    session = get_session()
+    with transaction(session):
+        login_sessions.start_session(
+            session,
+            user,
+            remember=remember,
+            user_agent=request.user_agent.string,
+            ip_address=request.remote_addr or "",
+        )
+    login_user(user, remember=remember)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -47,7 +58,7 @@ def signup():
         except services.AccountError as exc:
             form.add_errors({exc.field: [str(exc)]})
         else:
-            login_user(user)
+            log_in(user)
             flash("Welcome to Stagedoor! Start by adding or importing your contacts.", "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
@@ -64,7 +75,7 @@ def login():
         with transaction(session):
             user = services.authenticate(session, form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            log_in(user, remember=form.remember.data)
             flash(f"Welcome back, {user.name or user.email}.", "success")
             return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
         form.add_errors({"password": ["Wrong email or password."]})
@@ -73,9 +84,38 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        session = get_session()
+        with transaction(session):
+            login_sessions.end_session(session, current_user.login_token)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    user = current_user._get_current_object()
+    session = get_session()
+    with transaction(session):
+        ended = login_sessions.end_sessions(session, user, keep=user.login_token)
+    flash(f"Logged out {ended} other session{'s' if ended != 1 else ''}.", "success")
+    return redirect(url_for("accounts.settings") + "#sessions")
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@login_required
+def end_one_session(session_id: int):
+    session = get_session()
+    with transaction(session):
+        found = login_sessions.revoke_session(
+            session, current_user._get_current_object(), session_id
+        )
+    if not found:
+        abort(404)
+    flash("That session is logged out.", "success")
+    return redirect(url_for("accounts.settings") + "#sessions")
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -108,7 +148,10 @@ def settings():
             flash("Settings saved.", "success")
             return redirect(url_for("accounts.settings"))
     status = 422 if form.errors else 200
-    return render_template("accounts/settings.html", form=form), status
+    sessions = login_sessions.active_sessions(get_session(), user)
+    return render_template(
+        "accounts/settings.html", form=form, sessions=sessions, action_form=EmptyForm()
+    ), status
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -126,8 +169,7 @@ def password():
         except services.AccountError as exc:
             form.add_errors({exc.field: [str(exc)]})
         else:
-            # The new session version signs out every other browser; keep this one in.
-            login_user(user)
+            log_in(user)  # every login of this user ended with the change; this one starts anew
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for("accounts.settings"))
     return render_template("accounts/password.html", form=form), 422 if form.errors else 200

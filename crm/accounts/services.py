@@ -9,6 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.accounts.sessions import end_sessions
 from crm.db import utcnow
 from crm.mail_templates.services import install_starter_templates
 from crm.models import Account, User
@@ -101,7 +102,8 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     problems = password_problems(new, user.email)
     if problems:
         raise AccountError("new_password", " ".join(problems))
-    user.set_password(new)  # also ends every other session of this user
+    user.set_password(new)
+    end_sessions(session, user)  # every login, remember-me cookies included
     session.flush()
 
 

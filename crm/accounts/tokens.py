@@ -6,10 +6,10 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crm.db import utcnow
+from crm.db import touch, utcnow
 from crm.models import ApiToken, User
 from crm.scope import MAX_ID
 
@@ -46,7 +46,7 @@ def user_for_token(session: Session, plain: str) -> User | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        token.last_used_at = now
+        touch(session, update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return token.user
 
 

@@ -19,9 +19,7 @@ def authenticate() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     user = None
     if scheme.lower() == "bearer" and token.strip():
-        session = get_session()
-        user = user_for_token(session, token.strip())
-        session.commit()  # keeps last_used_at; nothing else is pending yet
+        user = user_for_token(get_session(), token.strip())
     if user is None:
         raise ApiError(401, "Missing, unknown or revoked API token.")
     g.api_user = user

@@ -3,14 +3,12 @@ through the same services (and so the same rules) as the web pages."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import selectinload
 
 from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
-from crm.api.schemas import Id, PageArgs, envelope, page_of
+from crm.api.schemas import Id, Moment, PageArgs, envelope, page_of
 from crm.db import get_session, transaction, utcnow
 from crm.mail_templates.rendering import TemplateError
 from crm.models import (
@@ -173,16 +171,14 @@ def follow_up_json(follow_up: FollowUp) -> dict:
 
 
 class FollowUpQuerySchema(PageArgs):
-    due_before = fields.AwareDateTime(
-        load_default=None,
-        default_timezone=dt.UTC,
-        metadata={"description": "ISO 8601; open follow-ups due before this time"},
+    due_before = Moment(
+        load_default=None, metadata={"description": "ISO 8601; open follow-ups due before this"}
     )
 
 
 class FollowUpInSchema(Schema):
     done = fields.Boolean()
-    due_at = fields.AwareDateTime(default_timezone=dt.UTC)
+    due_at = Moment()
 
 
 @follow_ups_blp.get("")
@@ -229,7 +225,7 @@ class PitchInSchema(Schema):
     body = fields.String()
     status = fields.String(validate=validate.OneOf(STATUSES))
     channel = fields.String(validate=validate.OneOf([c.value for c in Channel]))
-    sent_at = fields.AwareDateTime(allow_none=True, default_timezone=dt.UTC)
+    sent_at = Moment(allow_none=True)
     notes = fields.String()
     cadence_days = fields.List(fields.Integer(), allow_none=True)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
-from crm.pagination import MAX_PER_PAGE, Page
+from crm.fields import FIRST_YEAR, LAST_YEAR, FieldError, clean_datetime
+from crm.pagination import MAX_PAGE, MAX_PER_PAGE, Page
 from crm.scope import MAX_ID
 
 
@@ -15,8 +17,27 @@ def Id(**kwargs) -> fields.Integer:  # noqa: N802  (reads like a field class)
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+class Moment(fields.AwareDateTime):
+    """A date and time (ISO 8601; UTC when no zone is given), in the years people mean:
+    the same rule (crm.fields.clean_datetime) as the web pages'."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault(
+            "description", f"ISO 8601 date and time, years {FIRST_YEAR} to {LAST_YEAR}"
+        )
+        super().__init__(default_timezone=dt.UTC, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return clean_datetime(moment)
+        except FieldError as exc:
+            raise ValidationError(str(exc)) from None
+
+
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(
         load_default=50,
         validate=validate.Range(min=1, max=MAX_PER_PAGE),

@@ -24,6 +24,7 @@ from crm.models.outreach import (
     ReleaseKind,
     TemplatePurpose,
 )
+from crm.models.sessions import LoginSession
 
 __all__ = [
     "CLOSING_STATUSES",
@@ -53,5 +54,6 @@ __all__ = [
     "Tag",
     "TagKind",
     "User",
+    "LoginSession",
     "contact_tags",
 ]

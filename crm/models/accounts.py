@@ -47,7 +47,7 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Part of the session id: bumping it logs the user out everywhere (password change).
+    # Counts password changes (login sessions live in login_sessions, crm.accounts.sessions).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[created_at]
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTC)
@@ -65,8 +65,12 @@ class User(UserMixin, Base):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    # The token of the login session this object was loaded for (crm.accounts.sessions):
+    # what Flask-Login keeps in the cookies, so that the cookies name a session, not a user.
+    login_token = None  # type: str | None  (not a column)
+
+    def get_id(self) -> str | None:
+        return self.login_token
 
 
 class ApiToken(Base):

@@ -3,13 +3,12 @@ from the dashboard and from the links in reminder emails."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from crm.accounts.current import current_account, owned_or_404
 from crm.db import get_session, transaction
+from crm.fields import FieldError, clean_date
 from crm.mail_templates import services as template_services
 from crm.models import FollowUp, FollowUpState
 from crm.pitches import services
@@ -42,9 +41,13 @@ def act(follow_up_id: int, action: str):
                 services.snooze(session, account, follow_up, until=services.next_week(account))
             elif choice == "date":
                 try:
-                    day = dt.date.fromisoformat(request.form.get("until", ""))
-                except ValueError:
-                    flash("Pick a date to snooze until.", "danger")
+                    day = clean_date(request.form.get("until", ""))
+                except FieldError as exc:
+                    day, problem = None, str(exc)
+                else:
+                    problem = "" if day else "Pick a date to snooze until."
+                if problem:
+                    flash(f"Not snoozed: {problem}", "danger")
                     return redirect(safe_next(request.form.get("next"), url_for("home.index")))
                 services.snooze(session, account, follow_up, until=day)
             else:
