@@ -9,18 +9,23 @@ from flask import Flask
 from flask_login import current_user
 
 
+def format_local(value: dt.datetime, zone: str, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """`value` in the time zone `zone`, for people (pages and emails)."""
+    try:
+        return value.astimezone(ZoneInfo(zone)).strftime(fmt)
+    except (OverflowError, ValueError):
+        # A date at the edge of what Python can hold (an old database may have year 1):
+        # shown as stored, in UTC, rather than breaking the page or the email.
+        return value.strftime(fmt) + " UTC"
+
+
 def localtime(value: dt.datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
     if value is None:
         return ""
     zone = "UTC"
     if current_user and current_user.is_authenticated:
         zone = current_user.account.timezone
-    try:
-        return value.astimezone(ZoneInfo(zone)).strftime(fmt)
-    except (OverflowError, ValueError):
-        # A date at the edge of what Python can hold (an old database may have year 1):
-        # shown as stored, in UTC, rather than breaking the page.
-        return value.strftime(fmt) + " UTC"
+    return format_local(value, zone, fmt)
 
 
 def count_up_to(count: int, cap: int) -> str:

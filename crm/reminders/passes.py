@@ -9,6 +9,7 @@ be retried with a growing delay and reported on the dashboard after repeated fai
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,8 +20,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from crm.filters import format_local
 from crm.models import Account, FollowUp, FollowUpState, Pitch, User
 from crm.reminders.mail import Mailer, MailError, SmtpSettings, build_message, send
+
+log = logging.getLogger("crm.reminders")
 
 LEASE = dt.timedelta(minutes=10)
 ACCOUNTS_PER_CLAIM = 200
@@ -114,12 +118,11 @@ def compose(
     base = config["CRM_BASE_URL"]
     token = unsubscribe_token(config["SECRET_KEY"], account.id)
     unsubscribe = f"{base}/reminders/unsubscribe/{token}"
-    zone = ZoneInfo(account.timezone)
     items = [
         {
             "contact": f.pitch.contact.display_name,
             "release": f.pitch.release.title if f.pitch.release else "general query",
-            "due": f.due_at.astimezone(zone).strftime("%a %d %b, %H:%M"),
+            "due": format_local(f.due_at, account.timezone, "%a %d %b, %H:%M"),
             "sequence": f.sequence,
             "link": f"{base}/follow-ups/{f.id}",
         }
@@ -184,49 +187,78 @@ def _send_claimed(
             )
         }
         for account_id, follow_ups in by_account.items():
-            account = accounts[account_id]
-            # Done or cancelled since the claim (the user was quicker): not reminded.
-            ids = [f.id for f in follow_ups]
-            open_ids = set(
-                session.scalars(
-                    select(FollowUp.id).where(
-                        FollowUp.id.in_(ids), FollowUp.state == FollowUpState.OPEN
-                    )
-                )
-            )
-            _release(session, [i for i in ids if i not in open_ids])
-            still_open = [f for f in follow_ups if f.id in open_ids]
-            if not still_open:
-                continue
-            users = account.users
-            count = len(still_open)
-            subject = (
-                f"{count} follow-up{'s' if count != 1 else ''} due: "
-                + ", ".join(f.pitch.contact.display_name for f in still_open[:3])
-                + ("…" if count > 3 else "")
-            )
-            text, html, headers = compose(config, account, users, still_open, subject)
-            message = build_message(smtp, [u.email for u in users], subject, text, html, headers)
+            # Each account is a unit of its own: its bad data (a date no time zone can
+            # hold, a template that fails) is logged and retried later, and never stops
+            # the other accounts' reminders in this pass.
             try:
-                mailer.send(message)
-            except MailError as exc:
-                for f in still_open:
-                    f.reminder_attempts += 1
-                    f.reminder_error = str(exc)[:1000]
-                    f.next_attempt_at = now + backoff(f.reminder_attempts)
-                    f.claim_token, f.claimed_until = None, None
-                session.commit()
-                result.failed.append((account_id, str(exc)))
-                continue
-            session.execute(
-                update(FollowUp)
-                .where(FollowUp.id.in_(list(open_ids)))
-                .values(reminded_at=now, reminder_error="", claim_token=None, claimed_until=None)
-                .execution_options(synchronize_session=False)
-            )
-            session.commit()
-            result.sent_emails += 1
-            result.reminded += count
+                _remind_account(
+                    session, config, smtp, mailer, accounts[account_id], follow_ups, now, result
+                )
+            except Exception as exc:  # noqa: BLE001 - isolation is the point
+                session.rollback()
+                log.exception("reminders: account %s failed", account_id)
+                _give_back(session, [f.id for f in follow_ups], now, f"{type(exc).__name__}: {exc}")
+                result.failed.append((account_id, f"{type(exc).__name__}: {exc}"))
+
+
+def _remind_account(
+    session: Session,
+    config,
+    smtp: SmtpSettings,
+    mailer: Mailer,
+    account: Account,
+    follow_ups: list[FollowUp],
+    now: dt.datetime,
+    result: PassResult,
+) -> None:
+    """One account's email about its claimed follow-ups, and the record of it."""
+    account_id = account.id
+    # Done or cancelled since the claim (the user was quicker): not reminded.
+    ids = [f.id for f in follow_ups]
+    open_ids = set(
+        session.scalars(
+            select(FollowUp.id).where(FollowUp.id.in_(ids), FollowUp.state == FollowUpState.OPEN)
+        )
+    )
+    _release(session, [i for i in ids if i not in open_ids])
+    still_open = [f for f in follow_ups if f.id in open_ids]
+    if not still_open:
+        return
+    users = account.users
+    count = len(still_open)
+    subject = (
+        f"{count} follow-up{'s' if count != 1 else ''} due: "
+        + ", ".join(f.pitch.contact.display_name for f in still_open[:3])
+        + ("…" if count > 3 else "")
+    )
+    text, html, headers = compose(config, account, users, still_open, subject)
+    message = build_message(smtp, [u.email for u in users], subject, text, html, headers)
+    try:
+        mailer.send(message)
+    except MailError as exc:
+        _give_back(session, [f.id for f in still_open], now, str(exc))
+        result.failed.append((account_id, str(exc)))
+        return
+    session.execute(
+        update(FollowUp)
+        .where(FollowUp.id.in_(list(open_ids)))
+        .values(reminded_at=now, reminder_error="", claim_token=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    result.sent_emails += 1
+    result.reminded += count
+
+
+def _give_back(session: Session, ids: list[int], now: dt.datetime, error: str) -> None:
+    """Claimed follow-ups that could not be reminded: released, with the error, to be tried
+    again after a growing delay (one attempt more than each had)."""
+    for follow_up in session.scalars(select(FollowUp).where(FollowUp.id.in_(ids))):
+        follow_up.reminder_attempts += 1
+        follow_up.reminder_error = error[:1000]
+        follow_up.next_attempt_at = now + backoff(follow_up.reminder_attempts)
+        follow_up.claim_token, follow_up.claimed_until = None, None
+    session.commit()
 
 
 def _release(session: Session, ids: list[int]) -> None:
@@ -256,55 +288,82 @@ def failing_reminders(session: Session, account: Account) -> str | None:
 # --- daily digest -------------------------------------------------------------------------
 
 
+def _claim_digest(session: Session, account: Account, today: dt.date) -> bool:
+    """Mark today's digest as this pass's, if no other pass has: a conditional UPDATE, so
+    passes running at once (two workers on the hour) send each account one digest."""
+    claimed = session.execute(
+        update(Account)
+        .where(
+            Account.id == account.id,
+            or_(Account.last_digest_on.is_(None), Account.last_digest_on != today),
+        )
+        .values(last_digest_on=today)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    return bool(claimed)
+
+
 def send_digests(
     factory: sessionmaker, config, now: dt.datetime, smtp: SmtpSettings | None = None
 ) -> int:
     """The daily digest of every account whose chosen local hour has come today and that
-    has not had today's digest yet: a worker that was stopped sends one, not a flood."""
+    has not had today's digest yet: a worker that was stopped sends one, not a flood. Each
+    account is claimed before its digest is composed, and its failure is its own."""
     smtp = smtp or SmtpSettings.from_config(config)
     sent = 0
-    with factory() as session:
+    with factory(expire_on_commit=False) as session:
         accounts = session.scalars(
-            select(Account).where(
-                Account.digest_enabled.is_(True), Account.reminders_enabled.is_(True)
-            )
+            select(Account)
+            .where(Account.digest_enabled.is_(True), Account.reminders_enabled.is_(True))
+            .options(selectinload(Account.users))
         ).all()
         for account in accounts:
-            local = now.astimezone(ZoneInfo(account.timezone))
-            if local.hour < account.digest_hour or account.last_digest_on == local.date():
-                continue
-            end_of_day = dt.datetime.combine(
-                local.date() + dt.timedelta(days=1), dt.time(), ZoneInfo(account.timezone)
-            )
-            due = session.scalars(
-                select(FollowUp)
-                .where(
-                    FollowUp.account_id == account.id,
-                    FollowUp.state == FollowUpState.OPEN,
-                    FollowUp.due_at < end_of_day,
-                )
-                .options(
-                    selectinload(FollowUp.pitch).selectinload(Pitch.contact),
-                    selectinload(FollowUp.pitch).selectinload(Pitch.release),
-                )
-                .order_by(FollowUp.due_at)
-            ).all()
-            # Marked first: a digest is a convenience, and two is worse than one late.
-            account.last_digest_on = local.date()
-            session.commit()
-            if not due:
-                continue
-            subject = f"Today: {len(due)} follow-up{'s' if len(due) != 1 else ''} due or overdue"
-            text, html, headers = compose(config, account, account.users, due, subject)
             try:
-                send(
-                    smtp,
-                    build_message(
-                        smtp, [u.email for u in account.users], subject, text, html, headers
-                    ),
-                )
-                sent += 1
-            except MailError:
-                account.last_digest_on = None  # try again at the next hourly run
-                session.commit()
+                local = now.astimezone(ZoneInfo(account.timezone))
+                if local.hour < account.digest_hour or account.last_digest_on == local.date():
+                    continue
+                # Claimed first: a digest is a convenience, and two is worse than one late.
+                if not _claim_digest(session, account, local.date()):
+                    continue
+                sent += _send_digest(session, config, smtp, account, local)
+            except Exception:  # noqa: BLE001 - one account never stops the others
+                session.rollback()
+                log.exception("digest: account %s failed", account.id)
     return sent
+
+
+def _send_digest(session: Session, config, smtp: SmtpSettings, account: Account, local) -> int:
+    end_of_day = dt.datetime.combine(
+        local.date() + dt.timedelta(days=1), dt.time(), ZoneInfo(account.timezone)
+    )
+    due = session.scalars(
+        select(FollowUp)
+        .where(
+            FollowUp.account_id == account.id,
+            FollowUp.state == FollowUpState.OPEN,
+            FollowUp.due_at < end_of_day,
+        )
+        .options(
+            selectinload(FollowUp.pitch).selectinload(Pitch.contact),
+            selectinload(FollowUp.pitch).selectinload(Pitch.release),
+        )
+        .order_by(FollowUp.due_at)
+    ).all()
+    if not due:
+        return 0
+    subject = f"Today: {len(due)} follow-up{'s' if len(due) != 1 else ''} due or overdue"
+    text, html, headers = compose(config, account, account.users, due, subject)
+    recipients = [u.email for u in account.users]
+    try:
+        send(smtp, build_message(smtp, recipients, subject, text, html, headers))
+    except MailError:
+        # Given back, for the next hourly run; only if it is still this pass's claim.
+        session.execute(
+            update(Account)
+            .where(Account.id == account.id, Account.last_digest_on == local.date())
+            .values(last_digest_on=None)
+        )
+        session.commit()
+        return 0
+    return 1

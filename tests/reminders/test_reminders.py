@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
+from sqlalchemy import update
 
 from crm.db import utcnow
-from crm.models import FollowUp, FollowUpState, PitchStatus, User
+from crm.models import Account, FollowUp, FollowUpState, PitchStatus, User
 from crm.pitches import services as pitch_services
 from crm.reminders import passes
 from crm.reminders.passes import LEASE, claim, send_digests, send_due, unsubscribe_token
@@ -383,3 +384,105 @@ def test_an_account_gets_one_email_listing_everything_due(
     result = run_pass(app)
     assert (result.sent_emails, result.reminded) == (2, 12)
     assert sorted(m["To"] for m in inbox.messages) == sorted([user.email, other.email])
+
+
+def poisoned(session, make_user, make_contact) -> FollowUp:
+    """A due follow-up of an account whose stored time zone no longer exists (written
+    straight to the database, as an old version or a hand edit could): composing its email
+    fails."""
+    owner = make_user("poisoned@example.com")
+    pitch = pitched(session, owner, make_contact(owner.account, first_name="Zed"))
+    session.flush()
+    session.execute(
+        update(Account).where(Account.id == owner.account_id).values(timezone="Mars/Olympus")
+    )
+    session.commit()
+    return pitch.follow_ups[0]
+
+
+def test_a_follow_up_stored_at_year_1_west_of_utc_is_still_reminded(
+    app, inbox, session, make_user, make_contact
+):
+    """Year 1 in Los Angeles is before the calendar Python can hold: it used to end the
+    whole pass with an OverflowError."""
+    owner = make_user("west@example.com", timezone="America/Los_Angeles")
+    pitch = pitched(session, owner, make_contact(owner.account, first_name="Zed"))
+    session.flush()
+    session.execute(
+        update(FollowUp)
+        .where(FollowUp.id == pitch.follow_ups[0].id)
+        .values(due_at=dt.datetime(1, 1, 1, tzinfo=dt.UTC))
+    )
+    session.commit()
+    assert run_pass(app).sent_emails == 1
+
+
+def test_a_poisoned_account_never_stops_the_others_reminders(
+    app, inbox, session, make_user, make_contact
+):
+    bad = poisoned(session, make_user, make_contact)
+    others = [make_user(f"artist{i}@example.com") for i in range(3)]
+    for other in others:
+        pitched(session, other, make_contact(other.account, first_name="Ana"))
+    session.commit()
+    result = run_pass(app)
+    assert sorted(m["To"] for m in inbox.messages) == sorted(o.email for o in others)
+    assert result.failed and result.failed[0][0] == bad.account_id
+    session.expire_all()
+    follow_up = session.get(FollowUp, bad.id)
+    assert follow_up.claim_token is None and follow_up.reminder_attempts == 1
+    assert follow_up.reminder_error  # said why, and tried again later with a delay
+    assert run_pass(app, NOW + dt.timedelta(seconds=5)).sent_emails == 0
+
+
+def test_send_due_exits_0_when_one_account_fails(
+    app, inbox, session, make_user, make_contact, runner, user
+):
+    poisoned(session, make_user, make_contact)
+    pitched(session, user, make_contact(user.account, first_name="Ana"))
+    session.commit()
+    result = runner.invoke(args=["reminders", "send-due", "--now", NOW.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "sent 1 emails" in result.output and "1 failed" in result.output
+    assert len(inbox.messages) == 1
+
+
+def test_three_digest_passes_at_once_send_each_account_one(
+    app, inbox, session, make_user, make_contact
+):
+    owners = [make_user(f"digest{i}@example.com", timezone="UTC") for i in range(6)]
+    for owner in owners:
+        owner.account.digest_enabled, owner.account.digest_hour = True, 8
+        pitched(session, owner, make_contact(owner.account, first_name="Ana"))
+    session.commit()
+    at = NOW.replace(hour=9)
+    barrier = threading.Barrier(3)
+
+    def one_pass() -> None:
+        barrier.wait()
+        with app.app_context():
+            send_digests(app.extensions["crm.db"], app.config, at)
+
+    threads = [threading.Thread(target=one_pass) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(m["To"] for m in inbox.messages) == sorted(o.email for o in owners)
+
+
+def test_one_accounts_failing_digest_never_stops_the_others(
+    app, inbox, session, make_user, make_contact
+):
+    bad = poisoned(session, make_user, make_contact)
+    good = make_user("good@example.com", timezone="UTC")
+    session.execute(
+        update(Account)
+        .where(Account.id.in_([bad.account_id, good.account_id]))
+        .values(digest_enabled=True, digest_hour=0)
+    )
+    pitched(session, good, make_contact(good.account, first_name="Ana"))
+    session.commit()
+    with app.app_context():
+        assert send_digests(app.extensions["crm.db"], app.config, NOW) >= 1
+    assert good.email in [m["To"] for m in inbox.messages]
