@@ -127,7 +127,14 @@ def touch(session: Session, statement: Update) -> None:
     must not turn a read into an error, so a touch that cannot be written is skipped."""
     try:
         with session.get_bind().begin() as connection:
-            connection.execute(statement)
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # wait a moment for a busy database, not the 15 s a save waits
+                connection.exec_driver_sql("PRAGMA busy_timeout=200")
+            try:
+                connection.execute(statement)
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA busy_timeout=15000")
     except OperationalError:
         pass
 

@@ -1,5 +1,6 @@
 """HTTP hardening applied to every response."""
 
+import json
 import unicodedata
 from typing import overload
 from urllib.parse import urlsplit
@@ -44,36 +45,76 @@ def safe_next(target: object, default: str | None = None) -> str | None:
     return target
 
 
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+# JSON deeper than this is no request a script of ours sends, and Python's parser would
+# exhaust the stack on 100,000 levels instead of answering.
+MAX_JSON_DEPTH = 32
 
 
-class NulCharacter(BadRequest):
-    description = "Text may not contain NUL characters."
+class UnstorableText(BadRequest):
     show_description = True  # the message is meant for the caller, not a generic one
 
 
-def refuse_nul_characters() -> None:
-    """No text we store may hold a NUL character (PostgreSQL refuses them outright), so a
-    request carrying one in its query, form or JSON is refused here, once, for every view."""
-    if any(_has_nul(v) for v in request.args.values()):
-        raise NulCharacter()
+def _bad_character(text: str) -> str | None:
+    """Why `text` cannot be stored: a NUL (PostgreSQL refuses it) or a lone surrogate (no
+    UTF-8 holds it: SQLite's driver fails on it); None when it can."""
+    if "\x00" in text:
+        return "Text may not contain NUL characters."
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        return "Text may not contain unpaired surrogates (broken UTF-16); send valid Unicode."
+    return None
+
+
+def _check_json(value: object) -> None:
+    """Walk a parsed JSON body without recursion: its depth and every string in it."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise UnstorableText(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+        if isinstance(item, str):
+            problem = _bad_character(item)
+            if problem:
+                raise UnstorableText(problem)
+        elif isinstance(item, dict):
+            stack.extend((k, depth + 1) for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def parse_json_body(data: bytes) -> object:
+    """A JSON body, parsed with its limits; BadRequest with a clear reason when it cannot be.
+    The parser's own refusals (a 5,000-digit number, 100,000 levels of brackets) come as
+    ValueError and RecursionError, which would otherwise be 500s."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise UnstorableText(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.") from None
+    except ValueError as exc:
+        raise UnstorableText(f"The request body is not valid JSON ({exc}).") from None
+    _check_json(value)
+    return value
+
+
+def refuse_unstorable_input() -> None:
+    """Text we cannot store is refused here, once, for every view: in the query string,
+    the form and the JSON body (parsed with a depth cap)."""
+    values = [*request.args.values()]
     if request.method in ("POST", "PUT", "PATCH"):
-        if request.is_json and _has_nul(request.get_json(silent=True)):
-            raise NulCharacter()
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            if any(_has_nul(v) for v in request.form.values()):
-                raise NulCharacter()
+            values.extend(request.form.values())
+        elif request.is_json and request.content_length != 0:
+            data = request.get_data(cache=True)
+            if data.strip():
+                parse_json_body(data)
+    for text in values:
+        problem = _bad_character(text)
+        if problem:
+            raise UnstorableText(problem)
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
+    app.before_request(refuse_unstorable_input)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -23,6 +23,9 @@ def authenticate() -> None:
     if user is None:
         raise ApiError(401, "Missing, unknown or revoked API token.")
     g.api_user = user
+    if request.method == "PATCH" and not request.get_data(cache=True).strip():
+        # A PATCH names what it changes; an empty one is a script's mistake, not "no change".
+        raise ApiError(400, "Send a JSON object with the fields to change.")
 
 
 def api_user() -> User:

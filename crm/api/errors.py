@@ -17,6 +17,7 @@ MESSAGES = {
     422: "Some fields are not valid.",
     429: "Too many requests. Wait a minute and try again.",
     500: "Internal error. Nothing was saved.",
+    503: "The database is busy. Nothing was saved; retry after the Retry-After seconds.",
 }
 
 

@@ -4,10 +4,13 @@ companies. Plain functions of (session, account, ...); the caller owns the trans
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from operator import itemgetter
 
 from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from crm.contacts.fields import email_key
@@ -58,9 +61,23 @@ SORTS = {
 class DuplicateEmail(ValueError):
     """Another contact of the account already has this email address."""
 
-    def __init__(self, existing: Contact):
-        super().__init__(f"{existing.display_name} already has this email address.")
+    def __init__(self, existing: Contact | None):
+        who = existing.display_name if existing is not None else "Another contact"
+        super().__init__(f"{who} already has this email address.")
         self.existing = existing
+
+
+@contextmanager
+def _unique_emails() -> Iterator[None]:
+    """The check before a save finds an address already taken; two saves of one address at
+    the same moment both pass it, and the database's unique index stops the second. That
+    one is told the same thing (its transaction is spent: the caller rolls it back)."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if "email_key" not in str(exc.orig):
+            raise
+        raise DuplicateEmail(None) from None
 
 
 @dataclass
@@ -307,13 +324,15 @@ def create_contact(
     contact = Contact(account_id=account.id, labels=[])
     session.add(contact)
     apply_values(session, account, contact, values, resolver)
-    session.flush()
+    with _unique_emails():
+        session.flush()
     return contact
 
 
 def update_contact(session: Session, account: Account, contact: Contact, values: dict) -> Contact:
     apply_values(session, account, contact, values)
-    session.flush()
+    with _unique_emails():
+        session.flush()
     return contact
 
 

@@ -14,7 +14,11 @@ from charset_normalizer import from_bytes
 DELIMITERS = ",;\t"
 SNIFF_BYTES = 64 * 1024
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
-csv.field_size_limit(1_000_000)
+# A cell of a real address book is at most a long note; a column count in the thousands
+# or a cell of megabytes is a broken or hostile file, refused before any page is drawn.
+MAX_CELL = 1_000_000
+MAX_COLUMNS = 500
+csv.field_size_limit(MAX_CELL)
 
 
 class UnreadableFile(ValueError):
@@ -45,9 +49,12 @@ class CsvFile:
         reader = csv.reader(lines(self.text), delimiter=self.delimiter)
         next(reader, None)  # the header
         start = reader.line_num + 1
-        for cells in reader:
-            yield start, cells
-            start = reader.line_num + 1
+        try:
+            for cells in reader:
+                yield start, cells
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise UnreadableFile(_csv_problem(exc, start)) from None
 
 
 def lines(text: str) -> Iterator[str]:
@@ -114,6 +121,15 @@ def detect_delimiter(sample: str) -> str:
     return best
 
 
+def _csv_problem(error: csv.Error, line: int) -> str:
+    if "field larger than field limit" in str(error):
+        return (
+            f"A cell starting on line {line:,} is over {MAX_CELL:,} characters, which no"
+            " contact field holds. Check the file for a missing closing quote, then try again."
+        )
+    return f"The file is not a valid CSV (line {line:,}: {error})."
+
+
 def open_csv(data: bytes) -> CsvFile:
     """Decode and inspect an uploaded file, refusing what is not a CSV with a clear reason."""
     if not data.strip():
@@ -131,7 +147,12 @@ def open_csv(data: bytes) -> CsvFile:
     try:
         header = next(csv.reader(lines(text), delimiter=delimiter), [])
     except csv.Error as exc:
-        raise UnreadableFile(f"The file is not a valid CSV: {exc}.") from None
+        raise UnreadableFile(_csv_problem(exc, 1)) from None
+    if len(header) > MAX_COLUMNS:
+        raise UnreadableFile(
+            f"The first row has {len(header):,} columns; a contact file has at most"
+            f" {MAX_COLUMNS:,}. Check that this is the right file, or remove the empty columns."
+        )
     header = [h.strip() for h in header]
     if not any(header):
         raise UnreadableFile("The first row must name the columns (First name, Email, ...).")

@@ -19,7 +19,9 @@ from crm.models import Account, Contact
 CHUNK = 1000
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet takes as the start of a formula: Excel and LibreOffice also read the
+# full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20) that Japanese and Chinese input gives.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 GOOGLE_SYSTEM_GROUPS = {"* mycontacts", "* starred", "* friends", "* family", "* coworkers"}

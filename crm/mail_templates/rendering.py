@@ -26,6 +26,12 @@ ALL_FIELDS = [f"{group}.{name}" for group, names in FIELDS.items() for name in n
 MAX_SUBJECT = 200
 MAX_BODY = 10_000
 MAX_RENDERED = 20_000
+# A merge field takes one fallback, perhaps a few in a row; never hundreds.
+MAX_FALLBACKS = 5
+NESTED_TOO_DEEP = (
+    "A merge field is nested too deeply; write it like {{ contact.first_name }} with at"
+    ' most one | default("...").'
+)
 # Marks around a value that came from a fallback, so a preview can highlight it.
 FALLBACK_START, FALLBACK_END = "\ue000", "\ue001"
 
@@ -88,8 +94,11 @@ def _locate_syntax_error(source: str, error: TemplateSyntaxError) -> Problem:
     return Problem(message, line, column)
 
 
-def _check_expression(node: nodes.Node, problems: list[Problem]) -> None:
+def _check_expression(node: nodes.Node, problems: list[Problem], depth: int = 0) -> None:
     line = getattr(node, "lineno", None)
+    if depth > MAX_FALLBACKS:
+        problems.append(Problem(NESTED_TOO_DEEP, line))
+        return
     if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
         group, name = node.node.name, node.attr
         if group in FIELDS and name in FIELDS[group]:
@@ -110,7 +119,7 @@ def _check_expression(node: nodes.Node, problems: list[Problem]) -> None:
         ):
             problems.append(Problem('Write a fallback as default("text").', line))
             return
-        _check_expression(node.node, problems)
+        _check_expression(node.node, problems, depth + 1)
         return
     if isinstance(node, nodes.Name):
         choices = ", ".join(sorted(FIELDS))
@@ -137,8 +146,13 @@ def check(source: str, limit: int = MAX_BODY, label: str = "Body") -> list[Probl
         return [Problem(f"{label} is {len(source):,} characters; the limit is {limit:,}.")]
     try:
         tree = ENV.parse(source)
+        # Compiled here too, where a failure can be told to the user: brackets nested a
+        # few hundred deep pass the parser and exhaust the compiler's stack.
+        ENV.compile(tree)
     except TemplateSyntaxError as error:
         return [_locate_syntax_error(source, error)]
+    except RecursionError:
+        return [Problem(NESTED_TOO_DEEP)]
     problems: list[Problem] = []
     for node in tree.body:
         if not isinstance(node, nodes.Output):
