@@ -7,13 +7,13 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import click
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
-from sqlalchemy import DateTime, Engine, MetaData, Update, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Update, create_engine, event
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -110,6 +110,11 @@ def _close_session(exc: BaseException | None) -> None:
         session.close()
 
 
+def rows_changed(result: Result) -> int:
+    """How many rows an UPDATE or DELETE matched (a claim that won, a login that ended)."""
+    return cast(CursorResult, result).rowcount
+
+
 @contextmanager
 def transaction(session: Session) -> Iterator[Session]:
     """The unit of work of a view, command or job: commit on success, roll back on error."""
@@ -126,7 +131,9 @@ def touch(session: Session, statement: Update) -> None:
     own, committed at once: a page that only reads commits nothing, and a busy database
     must not turn a read into an error, so a touch that cannot be written is skipped."""
     try:
-        with session.get_bind().begin() as connection:
+        bind = session.get_bind()
+        engine = bind.engine if isinstance(bind, Connection) else bind
+        with engine.connect() as connection, connection.begin():
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:  # wait a moment for a busy database, not the 15 s a save waits
                 connection.exec_driver_sql("PRAGMA busy_timeout=200")

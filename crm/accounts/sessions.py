@@ -11,7 +11,7 @@ import secrets
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from crm.db import touch, utcnow
+from crm.db import rows_changed, touch, utcnow
 from crm.models import LoginSession, User
 
 # A browser session lasts while it is used (idle for a day at most); "remember me", a month.
@@ -84,14 +84,14 @@ def end_sessions(session: Session, user: User, *, keep: str | None = None) -> in
     condition = LoginSession.user_id == user.id
     if keep:
         condition = condition & (LoginSession.token_hash != _hash(keep))
-    return session.execute(delete(LoginSession).where(condition)).rowcount
+    return rows_changed(session.execute(delete(LoginSession).where(condition)))
 
 
 def revoke_session(session: Session, user: User, session_id: int) -> bool:
     result = session.execute(
         delete(LoginSession).where(LoginSession.id == session_id, LoginSession.user_id == user.id)
     )
-    return bool(result.rowcount)
+    return bool(rows_changed(result))
 
 
 def active_sessions(session: Session, user: User, now: dt.datetime | None = None):
@@ -107,6 +107,5 @@ def active_sessions(session: Session, user: User, now: dt.datetime | None = None
 
 def prune_expired(session: Session, now: dt.datetime | None = None) -> int:
     """Forget expired sessions (the worker runs this daily)."""
-    return session.execute(
-        delete(LoginSession).where(LoginSession.expires_at <= (now or utcnow()))
-    ).rowcount
+    expired = LoginSession.expires_at <= (now or utcnow())
+    return rows_changed(session.execute(delete(LoginSession).where(expired)))

@@ -67,7 +67,8 @@ class User(UserMixin, Base):
 
     # The token of the login session this object was loaded for (crm.accounts.sessions):
     # what Flask-Login keeps in the cookies, so that the cookies name a session, not a user.
-    login_token = None  # type: str | None  (not a column)
+    # Not a column: set by crm.accounts.sessions when the user is loaded or logs in.
+    login_token = None  # type: str | None
 
     def get_id(self) -> str | None:
         return self.login_token

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from crm.db import rows_changed
 from crm.filters import format_local
 from crm.models import Account, FollowUp, FollowUpState, Pitch, User
 from crm.reminders.mail import Mailer, MailError, SmtpSettings, build_message, send
@@ -92,7 +94,7 @@ def claim(session: Session, now: dt.datetime) -> str | None:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return token if result.rowcount else None
+    return token if rows_changed(result) else None
 
 
 def signer(secret_key: str) -> URLSafeSerializer:
@@ -112,7 +114,7 @@ def account_from_token(secret_key: str, token: str) -> int | None:
 
 
 def compose(
-    config, account: Account, users: list[User], follow_ups: list[FollowUp], subject: str
+    config, account: Account, users: list[User], follow_ups: Sequence[FollowUp], subject: str
 ) -> tuple[str, str, dict[str, str]]:
     """Text and HTML of a reminder, and its list headers."""
     base = config["CRM_BASE_URL"]
@@ -291,15 +293,17 @@ def failing_reminders(session: Session, account: Account) -> str | None:
 def _claim_digest(session: Session, account: Account, today: dt.date) -> bool:
     """Mark today's digest as this pass's, if no other pass has: a conditional UPDATE, so
     passes running at once (two workers on the hour) send each account one digest."""
-    claimed = session.execute(
-        update(Account)
-        .where(
-            Account.id == account.id,
-            or_(Account.last_digest_on.is_(None), Account.last_digest_on != today),
+    claimed = rows_changed(
+        session.execute(
+            update(Account)
+            .where(
+                Account.id == account.id,
+                or_(Account.last_digest_on.is_(None), Account.last_digest_on != today),
+            )
+            .values(last_digest_on=today)
+            .execution_options(synchronize_session=False)
         )
-        .values(last_digest_on=today)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.commit()
     return bool(claimed)
 

@@ -16,7 +16,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from crm import freeze_start_up_heap
-from crm.db import utcnow
+from crm.accounts.sessions import prune_expired
+from crm.db import transaction, utcnow
 from crm.reminders.passes import send_digests, send_due
 
 log = logging.getLogger("crm.worker")
@@ -41,6 +42,14 @@ def _run_digests(app) -> None:
             log.info("digests: %s sent", sent)
 
 
+def _prune_logins(app) -> None:
+    with app.app_context():
+        with app.extensions["crm.db"]() as session, transaction(session):
+            pruned = prune_expired(session)
+        if pruned:
+            log.info("logins: %s expired sessions forgotten", pruned)
+
+
 def jobs(app) -> list[dict]:
     interval = int(app.config["REMINDER_INTERVAL_SECONDS"])
     common = {
@@ -62,6 +71,12 @@ def jobs(app) -> list[dict]:
             "id": "reminders.daily_digest",
             "func": _run_digests,
             "trigger": CronTrigger(minute=0),
+            **common,
+        },
+        {
+            "id": "accounts.prune_logins",
+            "func": _prune_logins,
+            "trigger": CronTrigger(hour=3, minute=30),
             **common,
         },
     ]

@@ -96,3 +96,22 @@ def test_api_tokens_outlive_a_logout(app, api, user):
     browser.submit("/account/sessions/end-others")
     browser.submit("/account/logout")
     assert api.get("/api/v1/contacts").status_code == 200
+
+
+def test_expired_logins_are_forgotten_and_let_nobody_in(app, user, session):
+    import datetime as dt
+
+    from crm.accounts.sessions import IDLE, prune_expired
+    from crm.db import utcnow
+
+    browser = app.test_client()
+    browser.submit("/account/login", {"email": user.email, "password": PASSWORD})
+    assert browser.get("/contacts/").status_code == 200
+    login = session.scalars(select(LoginSession)).one()
+    assert login.expires_at > utcnow() + IDLE - dt.timedelta(minutes=1)
+    login.expires_at = utcnow() - dt.timedelta(minutes=1)  # a day idle has passed
+    session.commit()
+    assert browser.get("/contacts/").status_code == 302
+    assert prune_expired(session) == 1
+    session.commit()
+    assert session.scalars(select(LoginSession)).all() == []
