@@ -10,7 +10,7 @@ from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
 from crm.api.schemas import PageArgs, envelope, page_of
 from crm.contacts import services
-from crm.contacts.fields import CONTACT_FIELDS, clean_contact, require_name_or_email
+from crm.contacts.fields import CONTACT_FIELDS, TEXT_LIMITS, clean_contact, require_name_or_email
 from crm.db import get_session, transaction
 from crm.imports.export import stream_export
 from crm.imports.reading import UnreadableFile
@@ -25,20 +25,28 @@ ROLES = [r.value for r in Role]
 TEXT = {"allow_none": True}
 
 
-class ContactInSchema(Schema):
-    """What a script may send. Types only: the rules are crm.contacts.fields', as on the web."""
+def Text(name: str, **kwargs) -> fields.String:  # noqa: N802  (reads like a field class)
+    """A text field with the length the contact rules allow (crm.contacts.fields), so the
+    OpenAPI document states it and a too-long value is refused by the same limit."""
+    limit = TEXT_LIMITS.get(name)
+    validators = [validate.Length(max=limit)] if limit else []
+    return fields.String(allow_none=True, validate=validators, **kwargs)
 
-    first_name = fields.String(**TEXT)
-    last_name = fields.String(**TEXT)
-    email = fields.String(**TEXT)
+
+class ContactInSchema(Schema):
+    """What a script may send: types and lengths here; the rules are crm.contacts.fields'."""
+
+    first_name = Text("first_name")
+    last_name = Text("last_name")
+    email = fields.String(**TEXT, validate=validate.Length(max=254), metadata={"format": "email"})
     phone = fields.String(**TEXT)
     role = fields.String(
         **TEXT, metadata={"description": "One of " + ", ".join(ROLES) + " (or its label)"}
     )
-    company = fields.String(**TEXT, metadata={"description": "Company name"})
-    title = fields.String(**TEXT)
-    city = fields.String(**TEXT)
-    country = fields.String(**TEXT)
+    company = Text("company", metadata={"description": "Company name"})
+    title = Text("title")
+    city = Text("city")
+    country = Text("country")
     genres = fields.List(fields.String(), allow_none=True)
     tags = fields.List(fields.String(), allow_none=True)
     website = fields.String(**TEXT)
@@ -46,7 +54,7 @@ class ContactInSchema(Schema):
     twitter = fields.String(**TEXT)
     tiktok = fields.String(**TEXT)
     linkedin = fields.String(**TEXT)
-    notes = fields.String(**TEXT)
+    notes = Text("notes")
     do_not_contact = fields.Boolean(allow_none=True)
 
 

@@ -2,6 +2,12 @@
 reason, duplicates merged, nothing lost, and the whole import undoable."""
 
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -428,3 +434,40 @@ def test_a_helper_process_cleans_large_files_to_the_same_result(session, user):
     assert list(cleaned_rows(csv_file, mapping, helper=True, head_start=False)) == list(
         cleaned_rows(csv_file, mapping, helper=False)
     )
+
+
+ROOT = Path(__file__).resolve().parents[2]
+HELPER_SCRIPT = """
+import multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from crm.imports.helper import _die_with
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with, initargs=(os.getpid(),),
+    )
+    print(pool.submit(os.getpid).result(), flush=True)
+    time.sleep(60)
+"""
+
+
+def test_the_cleaning_helper_dies_with_a_killed_web_worker(tmp_path):
+    """A gunicorn worker killed mid-import (kill -9) never shuts its pool down."""
+    script = tmp_path / "worker.py"
+    script.write_text(HELPER_SCRIPT)
+    worker = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    helper = int(worker.stdout.readline())
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(helper, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(helper, signal.SIGKILL)
+    raise AssertionError("the helper outlived its worker by 10 s")
