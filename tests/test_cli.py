@@ -3,7 +3,8 @@
 from sqlalchemy import func, select
 
 from crm.demo.data import demo_rows
-from crm.models import Contact, User
+from crm.models import Contact, ContactNote, Pitch, PitchStatus, Release, User
+from crm.pitches import dashboard
 from tests.conftest import PASSWORD
 
 
@@ -49,8 +50,22 @@ def test_demo_loads_contacts_once(runner, user, session):
     assert result.exit_code == 0, result.output
     assert "Loaded 150 demo contacts" in result.output
     again = runner.invoke(args=["demo", "--user", user.email, "--contacts", "150"])
-    assert "Loaded 0 demo contacts" in again.output
+    assert "Loaded 0 demo contacts and 0 pitches" in again.output
     assert session.scalar(select(func.count(Contact.id))) == 150
+
+
+def test_the_demo_shows_the_product_alive(runner, logged_in, user, session):
+    """Releases, pitches in every status, follow-ups overdue, due today and next week,
+    replies and notes: the dashboard and the board have something to show at once."""
+    assert runner.invoke(args=["demo", "--user", user.email, "--contacts", "300"]).exit_code == 0
+    statuses = set(session.scalars(select(Pitch.status)))
+    assert statuses == set(PitchStatus)
+    assert session.scalar(select(func.count(Release.id))) == 3
+    assert session.scalar(select(func.count(ContactNote.id))) >= 10
+    agenda = dashboard.agenda(session, user.account)
+    assert agenda.overdue and agenda.today and agenda.week
+    page = logged_in.get("/").get_data(as_text=True)
+    assert "Paper Lanterns" in page and "Overdue" in page
 
 
 def test_demo_needs_an_existing_user(runner):
