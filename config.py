@@ -35,6 +35,12 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def _mailbox_key(instance: Path) -> str:
+    from crm.mailbox.secrets import key_from_instance
+
+    return key_from_instance(instance)
+
+
 class Config:
     """Production-ish defaults; every value can come from the environment."""
 
@@ -59,6 +65,9 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Stagedoor <reminders@localhost>")
         self.CRM_BASE_URL = env("CRM_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.REMINDER_INTERVAL_SECONDS = int(env("REMINDER_INTERVAL_SECONDS", "300"))
+        # Encrypts stored mailbox passwords; comma-separated keys rotate (the first encrypts).
+        self.MAILBOX_KEY = env("MAILBOX_KEY") or _mailbox_key(instance)
+        self.MAILBOX_SYNC_SECONDS = int(env("MAILBOX_SYNC_SECONDS", "120"))
         # Uploads (CSV imports) larger than this are refused with a clear message.
         self.MAX_CONTENT_LENGTH = int(env("MAX_UPLOAD_MB", "50")) * 1024 * 1024
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
@@ -82,7 +91,13 @@ class TestConfig(Config):
     __test__ = False  # not a pytest test class, despite the name
 
     def __init__(self, database_url: str, **overrides):
-        super().__init__(environ={"SECRET_KEY": "test-secret", "DATABASE_URL": database_url})
+        super().__init__(
+            environ={
+                "SECRET_KEY": "test-secret",
+                "DATABASE_URL": database_url,
+                "MAILBOX_KEY": "DEAPzvH9LnQXAXDqkiCRekt-Y9GjqT5tP2Dju8yi3Zg=",
+            }
+        )
         self.RATELIMIT_ENABLED = False
         self.IMPORTS_IN_BACKGROUND = False  # run imports inline, so tests see their result
         self.SERVER_NAME = None

@@ -3,17 +3,21 @@ TEST_DATABASE_URL is set), the app built from a TestConfig, clients, and factori
 
 from __future__ import annotations
 
+import email.policy
 import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email import message_from_bytes
 from pathlib import Path
 
 import pytest
@@ -268,3 +272,154 @@ class ApiClient:
 
     def delete(self, path, **kw):
         return self.open("DELETE", path, **kw)
+
+
+# --- real mail servers ----------------------------------------------------------------
+
+MAILBOX_PASSWORD = "app-password-1"
+
+
+class Outbox:
+    """An aiosmtpd handler that keeps what it receives, and can refuse a recipient for
+    good (550) or for now (451), as the artist's SMTP server would."""
+
+    def __init__(self):
+        self.messages: list = []
+        self.refuse: dict[str, str] = {}  # address -> SMTP answer
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        with self.lock:
+            message = message_from_bytes(envelope.content, policy=email.policy.default)
+            message.recipients = list(envelope.rcpt_tos)
+            self.messages.append(message)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """aiosmtpd on a free port that asks for a login and really refuses a wrong password."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.password == MAILBOX_PASSWORD.encode()
+        return AuthResult(success=ok, handled=False)
+
+    outbox = Outbox()
+    port = free_port()
+    controller = Controller(
+        outbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+        auth_required=True, auth_require_tls=False,
+    )  # fmt: skip
+    controller.start()
+    outbox.port = port
+    yield outbox
+    controller.stop()
+
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+DOVECOT_CONFIG = """
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{root}/mail/%u
+mail_uid = dovecot
+mail_gid = dovecot
+first_valid_uid = 1
+default_internal_user = dovecot
+default_login_user = dovenull
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={root}/mail/%u
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+}}
+"""
+
+
+class Dovecot:
+    def __init__(self, root: Path, port: int):
+        self.root, self.port, self.host = root, port, "127.0.0.1"
+        self._count = 0
+
+    def add_user(self, password: str = MAILBOX_PASSWORD) -> str:
+        """A new mailbox of its own for a test; Dovecot reads the users file when it changes."""
+        self._count += 1
+        user = f"artist{self._count}-{os.getpid()}@stagedoor.example"
+        with open(self.root / "users", "a") as users:
+            users.write(f"{user}:{{PLAIN}}{password}\n")
+        time.sleep(1.05)  # the file's mtime has a resolution of a second
+        return user
+
+    def client(self, user: str, password: str = MAILBOX_PASSWORD):
+        from imapclient import IMAPClient
+
+        client = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
+        client.login(user, password)
+        return client
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """A real Dovecot IMAP server (Debian's dovecot-imapd) on a free port, with its own
+    throwaway config; mail belongs to the dovecot user, as Dovecot refuses uid 0."""
+    if not Path(DOVECOT).exists():
+        pytest.skip("no Dovecot here (apt-get install dovecot-imapd; .ci/run does)")
+    # Not under pytest's temporary folder: it is root's alone (0700), and Dovecot's auth
+    # process, running as the dovecot user, must read the users file.
+    root = Path(tempfile.mkdtemp(prefix="stagedoor-dovecot-"))
+    root.chmod(0o755)
+    for folder in ("run", "state", "mail"):
+        (root / folder).mkdir()
+    (root / "users").write_text("")
+    port = free_port()
+    (root / "dovecot.conf").write_text(DOVECOT_CONFIG.format(root=root, port=port))
+    shutil.chown(root / "mail", "dovecot", "dovecot")
+    process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
+                pytest.fail(f"Dovecot did not start: {log}")
+            time.sleep(0.1)
+    yield Dovecot(root, port)
+    _stop(process)
+    shutil.rmtree(root, ignore_errors=True)

@@ -59,7 +59,8 @@ def test_the_demo_shows_the_product_alive(runner, logged_in, user, session):
     replies and notes: the dashboard and the board have something to show at once."""
     assert runner.invoke(args=["demo", "--user", user.email, "--contacts", "300"]).exit_code == 0
     statuses = set(session.scalars(select(Pitch.status)))
-    assert statuses == set(PitchStatus)
+    # Every status but those only a connected mailbox gives (scheduled, bounced).
+    assert statuses == set(PitchStatus) - {PitchStatus.SCHEDULED, PitchStatus.BOUNCED}
     assert session.scalar(select(func.count(Release.id))) == 3
     assert session.scalar(select(func.count(ContactNote.id))) >= 10
     agenda = dashboard.agenda(session, user.account)

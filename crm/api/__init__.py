@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_smorest import Api
 
-from crm.api import contacts, errors, pitches, templates, tokens
+from crm.api import contacts, errors, mailbox, pitches, templates, tokens
 from crm.extensions import csrf
 
 BLUEPRINTS = (
@@ -16,6 +16,7 @@ BLUEPRINTS = (
     templates.blp,
     pitches.pitches_blp,
     pitches.follow_ups_blp,
+    mailbox.blp,
 )
 
 

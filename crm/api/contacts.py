@@ -78,6 +78,10 @@ class ContactSchema(Schema):
     linkedin = fields.String(required=True)
     notes = fields.String(required=True)
     do_not_contact = fields.Boolean(required=True)
+    email_status = fields.String(
+        required=True, validate=validate.OneOf(["ok", "bounced"]),
+        metadata={"description": "bounced: a mail server refused the address (read-only)"},
+    )  # fmt: skip
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
@@ -108,6 +112,7 @@ def contact_json(contact: Contact) -> dict:
     return {
         "id": contact.id,
         **services.contact_values(contact),
+        "email_status": contact.email_status.value,
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
     }

@@ -11,6 +11,7 @@ from crm.api.errors import ApiError
 from crm.api.schemas import Id, Moment, PageArgs, envelope, page_of
 from crm.db import get_session, transaction, utcnow
 from crm.mail_templates.rendering import TemplateError
+from crm.mailbox.sending import schedule_send
 from crm.models import (
     Channel,
     Contact,
@@ -36,6 +37,9 @@ follow_ups_blp = resource_blueprint(
     "follow_ups_api", __name__, url_prefix="/api/v1/follow-ups", description="Follow-ups"
 )
 STATUSES = [s.value for s in PitchStatus]
+# What a script may set directly: `scheduled` comes from POST /pitches/{id}/send, and
+# `bounced` from the recipient's mail server.
+SETTABLE = [s for s in STATUSES if s not in (PitchStatus.SCHEDULED, PitchStatus.BOUNCED)]
 
 
 def _maybe(model, object_id, what: str, field: str):
@@ -223,11 +227,26 @@ class PitchInSchema(Schema):
     template_id = Id(allow_none=True)
     subject = fields.String()
     body = fields.String()
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(validate=validate.OneOf(SETTABLE))
     channel = fields.String(validate=validate.OneOf([c.value for c in Channel]))
     sent_at = Moment(allow_none=True)
     notes = fields.String()
     cadence_days = fields.List(fields.Integer(), allow_none=True)
+
+
+class MessageSchema(Schema):
+    direction = fields.String(required=True, validate=validate.OneOf(["out", "in"]))
+    kind = fields.String(required=True)
+    sender = fields.String(required=True, data_key="from")
+    recipient = fields.String(required=True, data_key="to")
+    subject = fields.String(required=True)
+    message_id = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    text = fields.String(required=True)
+
+
+class SendSchema(Schema):
+    send_at = Moment(allow_none=True, metadata={"description": "When to send; absent: now"})
 
 
 class PitchSchema(Schema):
@@ -242,6 +261,10 @@ class PitchSchema(Schema):
     sent_at = fields.DateTime(allow_none=True, required=True)
     notes = fields.String(required=True)
     follow_ups = fields.List(fields.Nested(FollowUpSchema), required=True)
+    message_id = fields.String(required=True, metadata={"description": "Empty until sent"})
+    send_at = fields.DateTime(allow_none=True, required=True)
+    delivery_error = fields.String(required=True)
+    messages = fields.List(fields.Nested(MessageSchema), required=True)
 
 
 class PitchQuerySchema(PageArgs):
@@ -263,14 +286,29 @@ def pitch_json(pitch: Pitch) -> dict:
         "sent_at": pitch.sent_at,
         "notes": pitch.notes,
         "follow_ups": [follow_up_json(f) for f in pitch.follow_ups],
-    }
+        "message_id": pitch.message_id,
+        "send_at": pitch.send_at,
+        "delivery_error": pitch.delivery_error,
+        "messages": [
+            {
+                "direction": m.direction.value, "kind": m.kind.value, "sender": m.sender,
+                "recipient": m.recipient, "subject": m.subject, "message_id": m.message_id,
+                "at": m.at, "text": m.text,
+            }
+            for m in pitch.messages
+        ],
+    }  # fmt: skip
 
 
 @pitches_blp.get("")
 @pitches_blp.arguments(PitchQuerySchema, location="query")
 @pitches_blp.response(200, page_of(PitchSchema))
 def list_pitches(args: dict):
-    stmt = owned(Pitch, api_account()).options(selectinload(Pitch.follow_ups)).order_by(Pitch.id)
+    stmt = (
+        owned(Pitch, api_account())
+        .options(selectinload(Pitch.follow_ups), selectinload(Pitch.messages))
+        .order_by(Pitch.id)
+    )
     for name in ("status", "contact_id", "release_id"):
         if args[name] is not None:
             stmt = stmt.where(getattr(Pitch, name) == args[name])
@@ -352,6 +390,25 @@ def update_pitch(data: dict, pitch_id: int):
                 raise ApiError(422, fields={"status": ["This contact is marked do-not-contact."]})
             services.change_status(session, account, pitch, PitchStatus(data["status"]), utcnow())
         session.flush()
+    return pitch_json(pitch)
+
+
+@pitches_blp.post("/<int:pitch_id>/send")
+@pitches_blp.arguments(SendSchema)
+@pitches_blp.response(202, PitchSchema)
+@pitches_blp.alt_response(404, schema="Error")
+@pitches_blp.alt_response(422, schema="Error")
+def send_pitch(data: dict, pitch_id: int):
+    """Queue the pitch to go from your mailbox at `send_at` (absent: as soon as the
+    mailbox's pace, send window and daily limit allow). 422 without a mailbox, or when the
+    contact has no email, is do-not-contact or has bounced."""
+    pitch = owned_or_404(Pitch, pitch_id, "pitch")
+    session, account = get_session(), api_account()
+    try:
+        with transaction(session):
+            schedule_send(session, account, pitch, data.get("send_at"))
+    except services.PitchRefused as exc:
+        raise ApiError(422, str(exc), fields={exc.field: [str(exc)]}) from None
     return pitch_json(pitch)
 
 

@@ -22,6 +22,7 @@ from crm.models import (
     CompanyKind,
     Contact,
     ContactNote,
+    EmailStatus,
     Pitch,
     Role,
     Tag,
@@ -302,6 +303,8 @@ def _apply_values(
         if name in values:
             setattr(contact, name, values[name])
     if "email" in values:
+        if email_key(values["email"]) != contact.email_key:
+            contact.email_status = EmailStatus.OK  # a corrected address is tried again
         contact.email_key = email_key(values["email"])
     if "company" in values:
         contact.company = resolver.company(values["company"])

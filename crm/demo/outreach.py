@@ -88,7 +88,7 @@ def load_demo_outreach(
             session,
             account,
             {k: v for k, v in spec.items() if k != "days"}
-            | {"release_date": today + dt.timedelta(days=int(spec["days"]))},
+            | {"release_date": today + dt.timedelta(days=int(str(spec["days"])))},
         )
         for spec in RELEASES
     ]
@@ -108,7 +108,10 @@ def load_demo_outreach(
     made = 0
     for (status, days), contact in zip(PLAN, contacts, strict=False):
         release = releases[0] if made % 3 else releases[1 + made % 2]
-        template = templates.get(TEMPLATE_FOR_ROLE.get(contact.role, TemplatePurpose.OTHER))
+        purpose = (
+            TEMPLATE_FOR_ROLE.get(contact.role, TemplatePurpose.OTHER) if contact.role else None
+        )
+        template = templates.get(purpose) if purpose else None
         sent_at = now - dt.timedelta(days=days, hours=rng.randint(0, 5))
         pitch = create_pitch(
             session,

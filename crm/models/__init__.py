@@ -1,7 +1,16 @@
 """Every model, imported here so that `Base.metadata` knows the whole schema."""
 
 from crm.models.accounts import Account, ApiToken, User
-from crm.models.contacts import Company, CompanyKind, Contact, Role, Tag, TagKind, contact_tags
+from crm.models.contacts import (
+    Company,
+    CompanyKind,
+    Contact,
+    EmailStatus,
+    Role,
+    Tag,
+    TagKind,
+    contact_tags,
+)
 from crm.models.imports import (
     ChangeAction,
     ContactImport,
@@ -10,6 +19,7 @@ from crm.models.imports import (
     ImportRowError,
     ImportStatus,
 )
+from crm.models.mailbox import Direction, Mailbox, MessageKind, PitchMessage, Security
 from crm.models.outreach import (
     CLOSING_STATUSES,
     REPLY_STATUSES,
@@ -56,4 +66,10 @@ __all__ = [
     "User",
     "LoginSession",
     "contact_tags",
+    "EmailStatus",
+    "Direction",
+    "Mailbox",
+    "MessageKind",
+    "PitchMessage",
+    "Security",
 ]

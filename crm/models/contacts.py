@@ -32,6 +32,11 @@ def _str_enum(cls: type[enum.StrEnum], length: int = 20) -> Enum:
     )
 
 
+class EmailStatus(enum.StrEnum):
+    OK = "ok"
+    BOUNCED = "bounced"
+
+
 class Role(enum.StrEnum):
     AR = "ar"
     MANAGER = "manager"
@@ -182,6 +187,11 @@ class Contact(Base):
     linkedin: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "bounced" when a mail server refused the address: never sent to again until the
+    # artist edits it (crm.contacts.services clears it when the email changes).
+    email_status: Mapped[EmailStatus] = mapped_column(
+        _str_enum(EmailStatus, 10), default=EmailStatus.OK, server_default="ok"
+    )
     # Derived columns kept by crm.contacts.services: what the list sorts and searches on.
     sort_name: Mapped[str] = mapped_column(String(220), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")

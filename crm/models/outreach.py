@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.db import UTC, Base, created_at, intpk, updated_at
 from crm.models.accounts import User
 from crm.models.contacts import Contact, Role, _str_enum
+from crm.models.mailbox import PitchMessage
 
 
 class ReleaseKind(enum.StrEnum):
@@ -98,12 +99,14 @@ class EmailTemplate(Base):
 
 class PitchStatus(enum.StrEnum):
     DRAFT = "draft"
+    SCHEDULED = "scheduled"  # queued to go out from the artist's mailbox at send_at
     SENT = "sent"
     REPLIED = "replied"
     INTERESTED = "interested"
     WON = "won"
     DECLINED = "declined"
     NO_RESPONSE = "no_response"
+    BOUNCED = "bounced"  # the contact's mail server refused it
 
     @property
     def label(self) -> str:
@@ -118,6 +121,7 @@ CLOSING_STATUSES = frozenset(
         PitchStatus.WON,
         PitchStatus.DECLINED,
         PitchStatus.NO_RESPONSE,
+        PitchStatus.BOUNCED,
     }
 )
 REPLY_STATUSES = frozenset(
@@ -147,6 +151,9 @@ class Pitch(Base):
         Index("ix_pitches_account_id_contact_role_status", "account_id", "contact_role", "status"),
         Index("ix_pitches_contact_id", "contact_id"),
         Index("ix_pitches_template_id", "template_id"),
+        # The send pass's working set: scheduled pitches by when they are to go.
+        Index("ix_pitches_status_send_at", "status", "send_at"),
+        Index("ix_pitches_message_id", "message_id"),
     )
 
     id: Mapped[intpk]
@@ -166,6 +173,14 @@ class Pitch(Base):
     replied_at: Mapped[dt.datetime | None] = mapped_column(UTC)
     # The days after sending at which follow-ups fall due; None: the account's cadence.
     cadence_days: Mapped[list | None] = mapped_column(JSON)
+    # Sending from the artist's mailbox (crm.mailbox): when it is to go, the Message-ID it
+    # went with (replies name it), why it did not go, and the send pass's claim.
+    send_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    message_id: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    delivery_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    send_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    send_claim: Mapped[str | None] = mapped_column(String(32))
+    send_claimed_until: Mapped[dt.datetime | None] = mapped_column(UTC)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
@@ -176,6 +191,11 @@ class Pitch(Base):
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="pitch",
         order_by="FollowUp.due_at",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    messages: Mapped[list[PitchMessage]] = relationship(
+        order_by="PitchMessage.at, PitchMessage.id",
         cascade="all, delete-orphan",
         passive_deletes=True,
     )

@@ -15,7 +15,7 @@ from crm.reminders.passes import send_due
 reminders_cli = AppGroup("reminders", help="Reminder emails for due follow-ups.")
 
 
-def _parse_now(value: str | None) -> dt.datetime:
+def parse_now(value: str | None) -> dt.datetime:
     if not value:
         return utcnow()
     try:
@@ -30,7 +30,7 @@ def _parse_now(value: str | None) -> dt.datetime:
 def send_due_command(now_text: str | None) -> None:
     """Email every account about its follow-ups due at NOW and not yet reminded (safe to
     run twice, or in parallel: each follow-up is reminded exactly once)."""
-    now = _parse_now(now_text)
+    now = parse_now(now_text)
     result = send_due(current_app.extensions["crm.db"], current_app.config, now)
     click.echo(
         f"sent {result.sent_emails} emails about {result.reminded} follow-ups"

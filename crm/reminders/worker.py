@@ -1,6 +1,7 @@
-"""`flask --app crm worker`: the reminder worker, one process beside the web server.
+"""`flask --app crm worker`: the one background process beside the web server: reminders,
+daily digests, the mailboxes' sending, and forgetting expired logins.
 
-Jobs are declared as data with stable ids. Both coalesce, and run at most one at a time:
+Jobs are declared as data with stable ids. All coalesce, and run at most one at a time:
 a worker that was stopped for a day runs each job once when it starts again, and the
 digest job itself sends each account at most one digest a day."""
 
@@ -18,6 +19,7 @@ from flask.cli import with_appcontext
 from crm import freeze_start_up_heap
 from crm.accounts.sessions import prune_expired
 from crm.db import transaction, utcnow
+from crm.mailbox.sending import send_due as send_mailbox_due
 from crm.reminders.passes import send_digests, send_due
 
 log = logging.getLogger("crm.worker")
@@ -40,6 +42,16 @@ def _run_digests(app) -> None:
         sent = send_digests(app.extensions["crm.db"], app.config, utcnow())
         if sent:
             log.info("digests: %s sent", sent)
+
+
+def _run_mailbox_send(app) -> None:
+    with app.app_context():
+        result = send_mailbox_due(app.extensions["crm.db"], app.config, utcnow())
+        if result.sent or result.bounced or result.deferred or result.failed:
+            log.info(
+                "mailboxes: %s sent, %s bounced, %s deferred, %s mailboxes failed",
+                result.sent, result.bounced, result.deferred, len(result.failed),
+            )  # fmt: skip
 
 
 def _prune_logins(app) -> None:
@@ -74,6 +86,12 @@ def jobs(app) -> list[dict]:
             **common,
         },
         {
+            "id": "mailbox.send_due",
+            "func": _run_mailbox_send,
+            "trigger": IntervalTrigger(seconds=int(app.config["MAILBOX_SYNC_SECONDS"])),
+            **common,
+        },
+        {
             "id": "accounts.prune_logins",
             "func": _prune_logins,
             "trigger": CronTrigger(hour=3, minute=30),
@@ -85,7 +103,8 @@ def jobs(app) -> list[dict]:
 @click.command("worker")
 @with_appcontext
 def worker_command() -> None:
-    """Run the reminder worker (sends due reminders every REMINDER_INTERVAL_SECONDS)."""
+    """Run the worker: reminders every REMINDER_INTERVAL_SECONDS, the mailboxes' sending
+    every MAILBOX_SYNC_SECONDS, digests hourly."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = current_app._get_current_object()
     freeze_start_up_heap()  # a process that lives for weeks, like the web server's
@@ -95,6 +114,7 @@ def worker_command() -> None:
     # Catch up at once on start: what came due while the worker was stopped.
     _run_send_due(app)
     _run_digests(app)
+    _run_mailbox_send(app)
     click.echo(f"Reminder worker running every {app.config['REMINDER_INTERVAL_SECONDS']} s.")
     try:
         scheduler.start()

@@ -207,3 +207,20 @@
                scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
 })();
+
+// Mailbox presets: choosing a provider fills in its servers (without JavaScript the
+// server fills the empty ones from the same preset when the form is sent).
+document.querySelectorAll("select[data-presets]").forEach((select) => {
+  select.addEventListener("change", () => {
+    const option = select.selectedOptions[0];
+    const help = document.getElementById("preset-help");
+    if (help && option.dataset.help) help.textContent = option.dataset.help;
+    for (const side of ["smtp", "imap"]) {
+      if (!option.dataset[side]) continue;
+      const [host, port, security] = option.dataset[side].split("|");
+      document.getElementById(`${side}_host`).value = host;
+      document.getElementById(`${side}_port`).value = port;
+      document.getElementById(`${side}_security`).value = security;
+    }
+  });
+});

@@ -1,0 +1,478 @@
+"""Sending pitches from the artist's mailbox, exactly once, at a human pace.
+
+Queueing (`schedule_send`) gives each pitch the moment it is to go: spread over the send
+window, `min_gap_seconds` apart, within the daily limit, so the page can say when each
+will go. The pass (`send_due`, the `mailbox send-due` command and the worker) sends what
+is due. Each pitch is claimed in the database before it is sent (a conditional UPDATE
+under a lease, FOR UPDATE SKIP LOCKED on PostgreSQL), and each message takes the mailbox's
+pacing slot the same way, so passes running at once never send a pitch twice nor two
+messages closer than the gap. A pass that dies after claiming gives the pitch back when
+the lease runs out; the one window left is a crash between the SMTP server's 250 and the
+commit that follows it at once (the pitch would go again after the lease).
+
+Each mailbox is its own unit: its failure is logged and recorded on it, never stopping
+the others."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import uuid
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from crm.db import rows_changed, utcnow
+from crm.mailbox import compose
+from crm.mailbox.connect import imap_session, said, server, smtp_session
+from crm.mailbox.secrets import SecretError
+from crm.mailbox.services import local_window, mailbox_for_account, password_of, servers_of
+from crm.models import (
+    Account,
+    Contact,
+    Direction,
+    EmailStatus,
+    Mailbox,
+    MessageKind,
+    Pitch,
+    PitchMessage,
+    PitchStatus,
+)
+from crm.pitches.services import PitchRefused, cancel_open_follow_ups, change_status
+
+log = logging.getLogger("crm.mailbox")
+
+LEASE = dt.timedelta(minutes=10)
+MAX_ATTEMPTS = 8  # temporary failures; then the pitch waits for the artist
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """2, 8, 32 minutes... at most six hours between tries."""
+    return min(dt.timedelta(minutes=2 * 4 ** max(0, attempts - 1)), dt.timedelta(hours=6))
+
+
+# --- queueing -------------------------------------------------------------------------------
+
+
+def why_not_sendable(contact: Contact) -> str | None:
+    """Why a pitch to this contact cannot go from the mailbox (None when it can)."""
+    if contact.do_not_contact:
+        return f"{contact.display_name} is marked do-not-contact."
+    if not contact.email:
+        return f"{contact.display_name} has no email address."
+    if contact.email_status == EmailStatus.BOUNCED:
+        return (
+            f"Email to {contact.email} bounced before; correct the address on"
+            f" {contact.display_name}'s page first."
+        )
+    return None
+
+
+def _sent_on(session: Session, account: Account, zone: ZoneInfo, day: dt.date) -> int:
+    """Messages the account's mailbox sent, or is to send, on a local day."""
+    start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+    end = start + dt.timedelta(days=1)
+    sent = session.scalar(
+        select(func.count(PitchMessage.id)).where(
+            PitchMessage.account_id == account.id,
+            PitchMessage.direction == Direction.OUT,
+            PitchMessage.at >= start,
+            PitchMessage.at < end,
+        )
+    )
+    queued = session.scalar(
+        select(func.count(Pitch.id)).where(
+            Pitch.account_id == account.id,
+            Pitch.status == PitchStatus.SCHEDULED,
+            Pitch.send_at >= start,
+            Pitch.send_at < end,
+        )
+    )
+    return (sent or 0) + (queued or 0)
+
+
+def plan_send_times(
+    session: Session, account: Account, mailbox: Mailbox, count: int, earliest: dt.datetime
+) -> list[dt.datetime]:
+    """When each of `count` new messages will go: from `earliest` (or after the last one
+    already queued), `min_gap_seconds` apart, inside the window, at most the daily limit a
+    local day."""
+    zone = ZoneInfo(account.timezone)
+    last = session.scalar(
+        select(func.max(Pitch.send_at)).where(
+            Pitch.account_id == account.id, Pitch.status == PitchStatus.SCHEDULED
+        )
+    )
+    gap = dt.timedelta(seconds=mailbox.min_gap_seconds)
+    moment = max(earliest, last + gap) if last else earliest
+    per_day: dict[dt.date, int] = {}
+    times = []
+    for _ in range(count):
+        for _guard in range(400):  # a year of days at most
+            is_open, opens = local_window(mailbox, account.timezone, moment)
+            if not is_open:
+                moment = opens
+                continue
+            day = moment.astimezone(zone).date()
+            if day not in per_day:
+                per_day[day] = _sent_on(session, account, zone, day)
+            if per_day[day] >= mailbox.daily_limit:
+                next_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+                moment = next_day.astimezone(dt.UTC)
+                continue
+            break
+        per_day[moment.astimezone(zone).date()] += 1
+        times.append(moment)
+        moment = moment + gap
+    return times
+
+
+def schedule_send(
+    session: Session,
+    account: Account,
+    pitch: Pitch,
+    send_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Pitch:
+    """Queue a pitch to go from the account's mailbox at `send_at` (or the next moment its
+    pace, window and daily limit allow). PitchRefused says why it cannot."""
+    now = now or utcnow()
+    mailbox = mailbox_for_account(session, account)
+    if mailbox is None:
+        raise PitchRefused("Connect your mailbox first (Settings, then Mailbox).")
+    problem = why_not_sendable(pitch.contact)
+    if problem:
+        raise PitchRefused(problem)
+    if pitch.status not in (PitchStatus.DRAFT, PitchStatus.SCHEDULED):
+        raise PitchRefused(f"This pitch is {pitch.status.label.lower()} already.")
+    if not pitch.subject.strip():
+        raise PitchRefused("The email needs a subject.", "subject")
+    pitch.status = PitchStatus.SCHEDULED
+    pitch.send_at = None  # not counted against its own slot
+    session.flush()
+    [planned] = plan_send_times(session, account, mailbox, 1, max(send_at or now, now))
+    pitch.send_at = planned if send_at is None or planned > send_at else send_at
+    pitch.delivery_error, pitch.send_attempts = "", 0
+    pitch.updated_at = now
+    session.flush()
+    return pitch
+
+
+def unschedule(session: Session, pitch: Pitch) -> None:
+    """Hold a queued pitch: back to a draft."""
+    if pitch.status == PitchStatus.SCHEDULED:
+        pitch.status, pitch.send_at = PitchStatus.DRAFT, None
+        session.flush()
+
+
+# --- the pass -------------------------------------------------------------------------------
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    bounced: int = 0
+    deferred: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (mailbox id, error)
+
+
+def _due(now: dt.datetime):
+    return and_(
+        Pitch.status == PitchStatus.SCHEDULED,
+        Pitch.send_at <= now,
+        or_(Pitch.send_claimed_until.is_(None), Pitch.send_claimed_until < now),
+    )
+
+
+def send_due(factory: sessionmaker, config, now: dt.datetime | None = None) -> SendResult:
+    """One pass over every mailbox with something due."""
+    now = now or utcnow()
+    result = SendResult()
+    with factory() as session:
+        mailbox_ids = session.scalars(
+            select(Mailbox.id)
+            .where(
+                Mailbox.paused_reason == "",
+                select(Pitch.id).where(Pitch.account_id == Mailbox.account_id, _due(now)).exists(),
+            )
+            .order_by(Mailbox.id)
+        ).all()
+    for mailbox_id in mailbox_ids:
+        try:
+            _send_for_mailbox(factory, config, mailbox_id, now, result)
+        except Exception as exc:  # noqa: BLE001 - one mailbox never stops the others
+            log.exception("mailbox %s: send pass failed", mailbox_id)
+            result.failed.append((mailbox_id, f"{type(exc).__name__}: {exc}"))
+    return result
+
+
+def _take_slot(session: Session, mailbox: Mailbox, now: dt.datetime) -> bool:
+    """The mailbox's next message may go now: claimed, so two passes keep the gap."""
+    taken = rows_changed(
+        session.execute(
+            update(Mailbox)
+            .where(
+                Mailbox.id == mailbox.id,
+                or_(Mailbox.next_send_at.is_(None), Mailbox.next_send_at <= now),
+            )
+            .values(next_send_at=now + dt.timedelta(seconds=mailbox.min_gap_seconds))
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.commit()
+    return bool(taken)
+
+
+def _claim_next(session: Session, account_id: int, now: dt.datetime) -> Pitch | None:
+    """The account's next due pitch, claimed for this pass. The candidate is read first
+    (locked, skipping rows another pass holds, on PostgreSQL), then claimed by an UPDATE
+    that checks again that it is due and unclaimed: not one UPDATE over a LIMIT 1
+    subquery, which PostgreSQL may evaluate more than once and so claim several rows."""
+    token = uuid.uuid4().hex
+    for _attempt in range(20):
+        candidate = (
+            select(Pitch.id)
+            .where(Pitch.account_id == account_id, _due(now))
+            .order_by(Pitch.send_at, Pitch.id)
+            .limit(1)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            candidate = candidate.with_for_update(skip_locked=True)
+        pitch_id = session.scalar(candidate)
+        if pitch_id is None:
+            session.commit()
+            return None
+        claimed = rows_changed(
+            session.execute(
+                update(Pitch)
+                .where(Pitch.id == pitch_id, _due(now))
+                .values(send_claim=token, send_claimed_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        session.commit()
+        if claimed:
+            return session.scalar(
+                select(Pitch)
+                .where(Pitch.id == pitch_id)
+                .options(selectinload(Pitch.contact))
+                .execution_options(populate_existing=True)
+            )
+    return None  # others are claiming as fast: they will send it
+
+
+def _send_for_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result) -> None:
+    with factory(expire_on_commit=False) as session:
+        mailbox = session.get(Mailbox, mailbox_id)
+        account = session.get(Account, mailbox.account_id)
+        is_open, _opens = local_window(mailbox, account.timezone, now)
+        if not is_open:
+            return  # queued pitches wait for the window (their send_at was planned in it)
+        zone = ZoneInfo(account.timezone)
+        day_start = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
+        sent_today = session.scalar(
+            select(func.count(PitchMessage.id)).where(
+                PitchMessage.account_id == account.id,
+                PitchMessage.direction == Direction.OUT,
+                PitchMessage.at >= day_start.astimezone(dt.UTC),
+            )
+        )
+        try:
+            password = password_of(mailbox, config["MAILBOX_KEY"])
+        except SecretError as exc:
+            _pause(session, mailbox, str(exc))
+            result.failed.append((mailbox_id, str(exc)))
+            return
+        with _Connection(mailbox, password) as smtp:
+            while (sent_today or 0) < mailbox.daily_limit:
+                pitch = _claim_next(session, account.id, now)
+                if pitch is None:
+                    return
+                if not _take_slot(session, mailbox, now):
+                    _release(session, pitch)
+                    return  # the gap since the last message has not passed yet
+                outcome = _deliver(session, config, smtp, mailbox, account, pitch, now, password)
+                if outcome == "sent":
+                    result.sent += 1
+                    sent_today = (sent_today or 0) + 1
+                elif outcome == "bounced":
+                    result.bounced += 1
+                elif outcome == "held":
+                    continue
+                elif outcome == "deferred":
+                    result.deferred += 1
+                    return  # the server is unwell: the rest waits for the next pass
+                else:  # paused
+                    result.failed.append((mailbox_id, mailbox.paused_reason))
+                    return
+
+
+class _Connection:
+    """One SMTP connection per mailbox and pass, opened when the first message goes."""
+
+    def __init__(self, mailbox: Mailbox, password: str):
+        self.mailbox, self.password = mailbox, password
+        self._context: AbstractContextManager[smtplib.SMTP] | None = None
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> _Connection:
+        return self
+
+    def send(self, message) -> dict:
+        if self.client is None:
+            context = smtp_session(
+                server(servers_of(self.mailbox), "smtp"), self.mailbox.username, self.password
+            )
+            self.client = context.__enter__()
+            self._context = context
+        return self.client.send_message(message)
+
+    def __exit__(self, *exc) -> None:
+        if self._context is not None:
+            self._context.__exit__(None, None, None)
+
+
+def _release(session: Session, pitch: Pitch) -> None:
+    pitch.send_claim, pitch.send_claimed_until = None, None
+    session.commit()
+
+
+def _deliver(session, config, smtp: _Connection, mailbox, account, pitch, now, password) -> str:
+    contact = pitch.contact
+    problem = why_not_sendable(contact)
+    if problem:  # changed since it was queued (marked do-not-contact, say): held as a draft
+        pitch.status, pitch.delivery_error = PitchStatus.DRAFT, f"Not sent: {problem}"
+        _release(session, pitch)
+        return "held"
+    msgid = compose.message_id(mailbox)
+    message = compose.build(
+        mailbox, to_name=contact.display_name, to_email=contact.email, subject=pitch.subject,
+        body=pitch.body, msgid=msgid, now=now,
+    )  # fmt: skip
+    try:
+        refused = smtp.send(message)
+    except smtplib.SMTPAuthenticationError as exc:
+        _release(session, pitch)
+        _pause(session, mailbox, f"The SMTP server refused the login: {said(exc)}")
+        _tell_artist(config, mailbox, account)
+        return "paused"
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        reason = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+        if 500 <= code < 600:
+            _bounce(session, pitch, reason, now)
+            return "bounced"
+        return _defer(session, pitch, reason, now)
+    except smtplib.SMTPResponseException as exc:
+        if 500 <= exc.smtp_code < 600 and isinstance(exc, smtplib.SMTPDataError):
+            _bounce(session, pitch, said(exc), now)
+            return "bounced"
+        return _defer(session, pitch, said(exc), now)
+    except (smtplib.SMTPException, OSError) as exc:
+        return _defer(session, pitch, said(exc), now)
+    if refused:  # some recipients refused (there is one): treat as a refusal of it
+        code, text = next(iter(refused.values()))
+        _bounce(session, pitch, f"{code} {text!r}", now)
+        return "bounced"
+    _mark_sent(session, account, pitch, mailbox, msgid, message, now)
+    _copy_to_sent(session, mailbox, password, message, now)
+    return "sent"
+
+
+def _mark_sent(session, account, pitch, mailbox, msgid, message, now) -> None:
+    # Committed at once: the SMTP server has the message, and the window in which a crash
+    # could send it twice is this one statement long.
+    pitch.sent_at, pitch.message_id = now, msgid
+    pitch.send_claim, pitch.send_claimed_until = None, None
+    pitch.delivery_error = ""
+    change_status(session, account, pitch, PitchStatus.SENT, now)
+    session.add(
+        PitchMessage(
+            account_id=account.id, pitch_id=pitch.id, direction=Direction.OUT,
+            kind=MessageKind.PITCH, sender=mailbox.email, recipient=pitch.contact.email,
+            subject=str(message["Subject"]), message_id=msgid, at=now, text=pitch.body,
+        )
+    )  # fmt: skip
+    session.commit()
+
+
+def _bounce(session, pitch: Pitch, reason: str, now: dt.datetime) -> None:
+    """A permanent refusal (5xx): the pitch is bounced and the address never used again
+    until the artist edits it."""
+    pitch.status, pitch.delivery_error = PitchStatus.BOUNCED, reason[:2000]
+    pitch.send_claim, pitch.send_claimed_until = None, None
+    pitch.contact.email_status = EmailStatus.BOUNCED
+    cancel_open_follow_ups(session, pitch, "the address bounced")
+    session.commit()
+
+
+def _defer(session, pitch: Pitch, reason: str, now: dt.datetime) -> str:
+    """A temporary failure: tried again later, with a growing delay, saying why."""
+    pitch.send_attempts += 1
+    pitch.delivery_error = f"Not sent yet (try {pitch.send_attempts}): {reason}"[:2000]
+    pitch.send_claim, pitch.send_claimed_until = None, None
+    if pitch.send_attempts >= MAX_ATTEMPTS:
+        pitch.status = PitchStatus.DRAFT
+        pitch.delivery_error = f"Not sent after {MAX_ATTEMPTS} tries: {reason}"[:2000]
+    else:
+        pitch.send_at = now + backoff(pitch.send_attempts)
+    session.commit()
+    return "deferred"
+
+
+def _pause(session, mailbox: Mailbox, reason: str) -> None:
+    mailbox.paused_reason = reason[:2000]
+    session.commit()
+
+
+def _tell_artist(config, mailbox: Mailbox, account: Account) -> None:
+    """The artist hears of a refused login by email too (the instance's own SMTP server),
+    since nothing goes out until they reconnect."""
+    from crm.reminders.mail import MailError, SmtpSettings, build_message, send
+
+    smtp = SmtpSettings.from_config(config)
+    text = (
+        f"Stagedoor could not log in to {mailbox.smtp_host} to send your pitches:\n\n"
+        f"{mailbox.paused_reason}\n\nNothing was lost: your scheduled pitches wait. Connect"
+        f" the mailbox again at {config['CRM_BASE_URL']}/mailbox/ and they will go out."
+    )
+    try:
+        send(smtp, build_message(smtp, [mailbox.user.email], "Your pitches are on hold", text))
+    except MailError:
+        log.warning("mailbox %s: could not tell the artist about the refused login", mailbox.id)
+
+
+SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "[Gmail]/Sent Mail", "INBOX.Sent")
+
+
+def sent_folder(client) -> str | None:
+    """The Sent folder: by its \\Sent special-use flag (RFC 6154), else by a usual name."""
+    folders = client.list_folders()
+    for flags, _delimiter, name in folders:
+        if b"\\Sent" in flags:
+            return name
+    names = {name.lower(): name for _flags, _delimiter, name in folders}
+    for candidate in SENT_NAMES:
+        if candidate.lower() in names:
+            return names[candidate.lower()]
+    return None
+
+
+def _copy_to_sent(session, mailbox: Mailbox, password: str, message, now) -> None:
+    """A copy in the mailbox's Sent folder, so the artist's own mail client shows what
+    went out. Gmail files what its SMTP server sends by itself: no second copy there."""
+    if mailbox.smtp_host.endswith(("gmail.com", "googlemail.com")):
+        return
+    try:
+        with imap_session(server(servers_of(mailbox), "imap"), mailbox.username, password) as c:
+            folder = sent_folder(c)
+            if folder is None:
+                raise LookupError("the mailbox has no Sent folder")
+            c.append(folder, message.as_bytes(), flags=[b"\\Seen"], msg_time=now)
+    except Exception as exc:  # noqa: BLE001 - the pitch went; only its copy failed
+        mailbox.last_error = f"Sent, but no copy was filed in Sent: {said(exc)}"[:2000]
+        session.commit()

@@ -1,0 +1,94 @@
+"""The artist's own mailbox (one per user): where their pitches go out from and their
+replies come back to, and each pitch's thread of messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.db import UTC, Base, created_at, intpk, updated_at
+from crm.models.accounts import User
+from crm.models.contacts import _str_enum
+
+
+class Security(enum.StrEnum):
+    SSL = "ssl"  # implicit TLS (SMTP 465, IMAP 993)
+    STARTTLS = "starttls"
+    NONE = "none"  # plain text: only to a host on this machine (a local mail bridge)
+
+
+def default_window() -> dict:
+    return {"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
+
+
+class Mailbox(Base):
+    __tablename__ = "mailboxes"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    smtp_host: Mapped[str] = mapped_column(String(255))
+    smtp_port: Mapped[int] = mapped_column(Integer)
+    smtp_security: Mapped[Security] = mapped_column(_str_enum(Security, 10))
+    imap_host: Mapped[str] = mapped_column(String(255))
+    imap_port: Mapped[int] = mapped_column(Integer)
+    imap_security: Mapped[Security] = mapped_column(_str_enum(Security, 10))
+    username: Mapped[str] = mapped_column(String(254))
+    # Fernet token of the password (crm.mailbox.secrets): never shown, logged or exported.
+    password_encrypted: Mapped[str] = mapped_column(Text)
+    daily_limit: Mapped[int] = mapped_column(Integer, default=50)
+    send_window: Mapped[dict] = mapped_column(JSON, default=default_window)
+    min_gap_seconds: Mapped[int] = mapped_column(Integer, default=90)
+    # Pacing: when this mailbox may send its next message (a claim moves it on).
+    next_send_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    # Sending stops when the server refuses the login, until the artist reconnects.
+    paused_reason: Mapped[str] = mapped_column(Text, default="")
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    user: Mapped[User] = relationship()
+
+
+class Direction(enum.StrEnum):
+    OUT = "out"
+    IN = "in"
+
+
+class MessageKind(enum.StrEnum):
+    PITCH = "pitch"
+    FOLLOW_UP = "follow_up"
+    REPLY = "reply"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+
+
+class PitchMessage(Base):
+    """One message of a pitch's thread, oldest first: the pitch as sent, follow-ups, and
+    what came back (text only: no HTML, no attachments)."""
+
+    __tablename__ = "pitch_messages"
+    __table_args__ = (Index("ix_pitch_messages_pitch_id_at", "pitch_id", "at"),)
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    pitch_id: Mapped[int] = mapped_column(ForeignKey("pitches.id", ondelete="CASCADE"))
+    direction: Mapped[Direction] = mapped_column(_str_enum(Direction, 4))
+    kind: Mapped[MessageKind] = mapped_column(_str_enum(MessageKind, 12))
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    recipient: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    message_id: Mapped[str] = mapped_column(String(255), default="", index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTC)
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
