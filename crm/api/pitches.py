@@ -13,6 +13,7 @@ from crm.db import get_session, transaction, utcnow
 from crm.mail_templates.rendering import TemplateError
 from crm.mailbox.sending import schedule_send
 from crm.models import (
+    MANUAL_STATUSES,
     Channel,
     Contact,
     EmailTemplate,
@@ -37,9 +38,8 @@ follow_ups_blp = resource_blueprint(
     "follow_ups_api", __name__, url_prefix="/api/v1/follow-ups", description="Follow-ups"
 )
 STATUSES = [s.value for s in PitchStatus]
-# What a script may set directly: `scheduled` comes from POST /pitches/{id}/send, and
-# `bounced` from the recipient's mail server.
-SETTABLE = [s for s in STATUSES if s not in (PitchStatus.SCHEDULED, PitchStatus.BOUNCED)]
+# `scheduled` comes from POST /pitches/{id}/send, `bounced` from the mail server.
+SETTABLE = [s.value for s in MANUAL_STATUSES]
 
 
 def _maybe(model, object_id, what: str, field: str):

@@ -22,6 +22,7 @@ from crm.models.imports import (
 from crm.models.mailbox import Direction, Mailbox, MessageKind, PitchMessage, Security
 from crm.models.outreach import (
     CLOSING_STATUSES,
+    MANUAL_STATUSES,
     REPLY_STATUSES,
     Channel,
     ContactNote,
@@ -38,6 +39,7 @@ from crm.models.sessions import LoginSession
 
 __all__ = [
     "CLOSING_STATUSES",
+    "MANUAL_STATUSES",
     "REPLY_STATUSES",
     "Channel",
     "ContactNote",

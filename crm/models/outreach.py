@@ -124,6 +124,11 @@ CLOSING_STATUSES = frozenset(
         PitchStatus.BOUNCED,
     }
 )
+# What a person sets by hand (a status menu, a drag, the API): "scheduled" comes from
+# sending through the mailbox, "bounced" from the recipient's mail server.
+MANUAL_STATUSES = tuple(
+    s for s in PitchStatus if s not in (PitchStatus.SCHEDULED, PitchStatus.BOUNCED)
+)
 REPLY_STATUSES = frozenset(
     {PitchStatus.REPLIED, PitchStatus.INTERESTED, PitchStatus.WON, PitchStatus.DECLINED}
 )

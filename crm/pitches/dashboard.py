@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.accounts.current import current_account
 from crm.db import get_session, utcnow
+from crm.forms import EmptyForm
 from crm.mail_templates import services as template_services
+from crm.mailbox.services import mailbox_for_account
 from crm.models import (
     REPLY_STATUSES,
     Account,
@@ -58,6 +60,9 @@ def dashboard():
         release_id=release_id,
         statuses=list(PitchStatus),
         reminder_problem=failing_reminders(session, account),
+        going_out=going_out(session, account),
+        mailbox=mailbox_for_account(session, account),
+        action_form=EmptyForm(),
     )
 
 
@@ -170,6 +175,23 @@ def funnel(session: Session, account: Account, release_id: int | None) -> list[t
         ("Interested", interested),
         ("Won", counts.get(PitchStatus.WON, 0)),
     ]
+
+
+GOING_OUT_SHOWN = 10
+
+
+def going_out(session: Session, account: Account, now: dt.datetime | None = None) -> list[Pitch]:
+    """What the mailbox will send by itself in the next 7 days, soonest first."""
+    horizon = (now or utcnow()) + dt.timedelta(days=7)
+    return list(
+        session.scalars(
+            owned(Pitch, account)
+            .where(Pitch.status == PitchStatus.SCHEDULED, Pitch.send_at < horizon)
+            .order_by(Pitch.send_at, Pitch.id)
+            .limit(GOING_OUT_SHOWN)
+            .options(selectinload(Pitch.contact))
+        )
+    )
 
 
 def init_app(app: Flask) -> None:

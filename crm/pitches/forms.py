@@ -12,6 +12,10 @@ class PitchForm(BaseForm):
     template_id = SelectField("Template", validate_choice=False)
     subject = StringField("Subject")
     body = TextAreaField("Email", render_kw={"rows": 12})
+    send_at = StringField(
+        "Send at", render_kw={"type": "datetime-local"},
+        description="In your time zone; empty: as soon as your mailbox's pace allows.",
+    )  # fmt: skip
     channel = SelectField(
         "Channel", choices=[SelectChoice(c.value, c.label) for c in Channel], validate_choice=False
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -15,10 +16,15 @@ from sqlalchemy.orm import selectinload
 from crm.accounts.current import current_account, owned_or_404
 from crm.contacts.services import NoteError
 from crm.db import get_session, transaction, utcnow
+from crm.fields import FieldError, clean_datetime
+from crm.filters import format_local
 from crm.forms import EmptyForm
 from crm.mail_templates import services as template_services
 from crm.mail_templates.rendering import TemplateError
+from crm.mailbox.sending import schedule_send, unschedule
+from crm.mailbox.services import mailbox_for_account
 from crm.models import (
+    MANUAL_STATUSES,
     Channel,
     Contact,
     EmailTemplate,
@@ -150,7 +156,8 @@ def new():
         services.find_duplicates(session, account, [contact.id], release)
     )
     action = request.form.get("action")
-    if request.method == "POST" and action in ("send", "draft") and form.validate():
+    mailbox = mailbox_for_account(session, account)
+    if request.method == "POST" and action in ACTIONS and form.validate():
         if contact is None:
             form.contact_id.errors = ["Choose who to pitch."]
         elif duplicate and not form.pitch_again.data:
@@ -176,15 +183,15 @@ def new():
                         notes=form.notes.data or "",
                         cadence=cadence,
                     )
+                    if action in ("send_now", "schedule"):
+                        when = _send_at(form, account) if action == "schedule" else None
+                        schedule_send(session, account, pitch, when)
             except services.PitchRefused as exc:
                 form.add_errors({exc.field: [str(exc)]})
+            except FieldError as exc:
+                form.add_errors({"send_at": [str(exc)]})
             else:
-                flash(
-                    "Pitch marked as sent; follow-ups scheduled."
-                    if action == "send"
-                    else "Pitch saved as a draft.",
-                    "success",
-                )
+                flash(_sent_message(action, pitch, account), "success")
                 return redirect(url_for("pitches.show", pitch_id=pitch.id))
     return render_template(
         "pitches/new.html",
@@ -193,15 +200,64 @@ def new():
         release=release,
         template=template,
         duplicate=duplicate,
+        mailbox=mailbox,
     ), 422 if form.errors else 200
+
+
+ACTIONS = ("send", "draft", "send_now", "schedule")
+
+
+def _send_at(form: PitchForm, account) -> dt.datetime | None:
+    """The compose form's "send at", a local time in the account's zone."""
+    return clean_datetime(form.send_at.data, ZoneInfo(account.timezone))
+
+
+def _sent_message(action: str, pitch: Pitch, account) -> str:
+    if action == "send":
+        return "Pitch marked as sent; follow-ups scheduled."
+    if action == "draft":
+        return "Pitch saved as a draft."
+    when = format_local(pitch.send_at, account.timezone, "%a %d %b, %H:%M")
+    return f"Queued: it goes out from your mailbox {when}. Follow-ups start when it is sent."
 
 
 @bp.get("/<int:pitch_id>")
 def show(pitch_id: int):
     pitch = owned_or_404(Pitch, pitch_id)
+    session = get_session()
     return render_template(
-        "pitches/show.html", pitch=pitch, statuses=list(PitchStatus), reply_form=ReplyForm()
-    )
+        "pitches/show.html", pitch=pitch, statuses=MANUAL_STATUSES, reply_form=ReplyForm(),
+        mailbox=mailbox_for_account(session, current_account()), action_form=EmptyForm(),
+        send_form=PitchForm(formdata=None),
+    )  # fmt: skip
+
+
+@bp.post("/<int:pitch_id>/send")
+def send(pitch_id: int):
+    """Send a draft from the mailbox now, or at the time given."""
+    pitch = owned_or_404(Pitch, pitch_id)
+    session, account = get_session(), current_account()
+    form = PitchForm()
+    try:
+        when = _send_at(form, account)
+        with transaction(session):
+            schedule_send(session, account, pitch, when)
+    except (services.PitchRefused, FieldError) as exc:
+        flash(f"Not queued: {exc}", "danger")
+    else:
+        flash(_sent_message("schedule", pitch, account), "success")
+    return redirect(url_for("pitches.show", pitch_id=pitch.id))
+
+
+@bp.post("/<int:pitch_id>/hold")
+def hold(pitch_id: int):
+    """Stop a queued pitch before it goes: it becomes a draft again."""
+    pitch = owned_or_404(Pitch, pitch_id)
+    session = get_session()
+    with transaction(session):
+        unschedule(session, pitch)
+    flash("Held: the pitch is a draft again, and will not go out.", "success")
+    return redirect(safe_next(request.form.get("next"), url_for("pitches.show", pitch_id=pitch.id)))
 
 
 @bp.post("/<int:pitch_id>/status")
@@ -209,7 +265,7 @@ def set_status(pitch_id: int):
     """Move a pitch on the board (a status menu without JavaScript, a drag with it)."""
     pitch = owned_or_404(Pitch, pitch_id)
     status = request.form.get("status", "")
-    if status not in PitchStatus._value2member_map_:
+    if status not in MANUAL_STATUSES:
         abort(400)
     session = get_session()
     with transaction(session):
@@ -342,7 +398,7 @@ def _status_menus() -> dict[PitchStatus, Markup]:
     return {
         status: Markup("").join(
             option.format(s.value, Markup(" selected") if s == status else "", s.label)
-            for s in PitchStatus
+            for s in MANUAL_STATUSES
         )
         for status in PitchStatus
     }

@@ -5,45 +5,19 @@ and the daily limit, with a copy filed in the Sent folder."""
 import datetime as dt
 import threading
 
-import pytest
 from sqlalchemy import select, text
 
 from crm.db import utcnow
 from crm.mailbox import compose
 from crm.mailbox.sending import LEASE, _claim_next, schedule_send, send_due
-from crm.mailbox.services import connect_mailbox, mailbox_of
+from crm.mailbox.services import mailbox_of
 from crm.models import Contact, EmailStatus, Mailbox, Pitch, PitchStatus
 from crm.pitches import services as pitch_services
 from tests.conftest import MAILBOX_PASSWORD, free_port
+from tests.mailbox.conftest import settings
 
 # A Tuesday, 10:00 in London: inside the default window (Monday to Friday, 09:00-18:00).
 NOW = dt.datetime(2026, 3, 17, 10, 0, tzinfo=dt.UTC)
-
-
-def settings(smtp_server, dovecot, user_name: str, **more) -> dict:
-    return {
-        "email": user_name, "display_name": "Robin Vale", "username": user_name,
-        "smtp_host": "127.0.0.1", "smtp_port": smtp_server.port, "smtp_security": "none",
-        "imap_host": "127.0.0.1", "imap_port": dovecot.port, "imap_security": "none",
-        "daily_limit": 50, "min_gap_seconds": 0,
-        "send_window": {"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"},
-    } | more  # fmt: skip
-
-
-@pytest.fixture
-def mailbox_user(dovecot):
-    return dovecot.add_user()
-
-
-@pytest.fixture
-def connected(app, session, user, smtp_server, dovecot, mailbox_user):
-    mailbox, cleaned = connect_mailbox(
-        session, user, settings(smtp_server, dovecot, mailbox_user), MAILBOX_PASSWORD,
-        app.config["MAILBOX_KEY"],
-    )  # fmt: skip
-    assert mailbox is not None, cleaned.errors
-    session.commit()
-    return mailbox
 
 
 def draft(session, user, contact, subject="Paper Lanterns: a new single", body=None):
@@ -58,13 +32,6 @@ def draft(session, user, contact, subject="Paper Lanterns: a new single", body=N
 def run(app, now=NOW):
     with app.app_context():
         return send_due(app.extensions["crm.db"], app.config, now)
-
-
-@pytest.fixture
-def ana(make_contact, user):
-    return make_contact(
-        user.account, first_name="Ana", last_name="Müller", email="ana@label.example"
-    )
 
 
 def test_connecting_checks_both_logins_and_stores_the_password_encrypted(
