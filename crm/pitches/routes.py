@@ -215,7 +215,7 @@ def _send_at(form: PitchForm, account) -> dt.datetime | None:
 def _sent_message(action: str, pitch: Pitch, account) -> str:
     if action == "send":
         return "Pitch marked as sent; follow-ups scheduled."
-    if action == "draft":
+    if action == "draft" or pitch.send_at is None:
         return "Pitch saved as a draft."
     when = format_local(pitch.send_at, account.timezone, "%a %d %b, %H:%M")
     return f"Queued: it goes out from your mailbox {when}. Follow-ups start when it is sent."
