@@ -18,6 +18,7 @@ from crm.models import (
     Contact,
     EmailTemplate,
     FollowUp,
+    FollowUpKind,
     FollowUpState,
     Pitch,
     PitchStatus,
@@ -161,6 +162,8 @@ class FollowUpSchema(Schema):
     done = fields.Boolean(required=True)
     state = fields.String(required=True, metadata={"description": "open, done, skipped, cancelled"})
     reminded_at = fields.DateTime(allow_none=True, required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["reminder", "email"]))
+    template_id = Id(allow_none=True, required=True)
 
 
 def follow_up_json(follow_up: FollowUp) -> dict:
@@ -171,6 +174,8 @@ def follow_up_json(follow_up: FollowUp) -> dict:
         "done": follow_up.done,
         "state": follow_up.state.value,
         "reminded_at": follow_up.reminded_at,
+        "kind": follow_up.kind.value,
+        "template_id": follow_up.template_id,
     }
 
 
@@ -183,6 +188,11 @@ class FollowUpQuerySchema(PageArgs):
 class FollowUpInSchema(Schema):
     done = fields.Boolean()
     due_at = Moment()
+    kind = fields.String(
+        validate=validate.OneOf(["reminder", "email"]),
+        metadata={"description": "email: sent from your mailbox as a reply in the thread"},
+    )
+    template_id = Id(allow_none=True, metadata={"description": "The email follow-up's template"})
 
 
 @follow_ups_blp.get("")
@@ -207,7 +217,16 @@ def update_follow_up(data: dict, follow_up_id: int):
     """Mark a follow-up done (or open again), or move its due time."""
     follow_up = owned_or_404(FollowUp, follow_up_id, "follow-up")
     session = get_session()
+    template = _maybe(EmailTemplate, data.get("template_id"), "template", "template_id")
+    if data.get("kind") == "email" and not follow_up.pitch.message_id:
+        raise ApiError(
+            422, fields={"kind": ["Only a pitch sent from your mailbox has a thread to reply in."]}
+        )
     with transaction(session):
+        if "kind" in data:
+            follow_up.kind = FollowUpKind(data["kind"])
+        if "template_id" in data:
+            follow_up.template_id = template.id if template else None
         if "due_at" in data:
             follow_up.due_at = data["due_at"]
         if data.get("done") is True:

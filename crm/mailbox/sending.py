@@ -3,7 +3,8 @@
 Queueing (`schedule_send`) gives each pitch the moment it is to go: spread over the send
 window, `min_gap_seconds` apart, within the daily limit, so the page can say when each
 will go. The pass (`send_due`, the `mailbox send-due` command and the worker) sends what
-is due. Each pitch is claimed in the database before it is sent (a conditional UPDATE
+is due, and the follow-ups that are emails as replies in their pitch's thread. Each
+pitch and follow-up is claimed in the database before it is sent (a conditional UPDATE
 under a lease, FOR UPDATE SKIP LOCKED on PostgreSQL), and each message takes the mailbox's
 pacing slot the same way, so passes running at once never send a pitch twice nor two
 messages closer than the gap. A pass that dies after claiming gives the pitch back when
@@ -27,6 +28,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from crm.db import rows_changed, utcnow
+from crm.mail_templates.services import merge_context, render_email
 from crm.mailbox import compose
 from crm.mailbox.connect import imap_session, said, server, smtp_session
 from crm.mailbox.secrets import SecretError
@@ -36,11 +38,16 @@ from crm.models import (
     Contact,
     Direction,
     EmailStatus,
+    EmailTemplate,
+    FollowUp,
+    FollowUpKind,
+    FollowUpState,
     Mailbox,
     MessageKind,
     Pitch,
     PitchMessage,
     PitchStatus,
+    TemplatePurpose,
 )
 from crm.pitches.services import PitchRefused, cancel_open_follow_ups, change_status
 
@@ -197,7 +204,14 @@ def send_due(factory: sessionmaker, config, now: dt.datetime | None = None) -> S
             select(Mailbox.id)
             .where(
                 Mailbox.paused_reason == "",
-                select(Pitch.id).where(Pitch.account_id == Mailbox.account_id, _due(now)).exists(),
+                or_(
+                    select(Pitch.id)
+                    .where(Pitch.account_id == Mailbox.account_id, _due(now))
+                    .exists(),
+                    select(FollowUp.id)
+                    .where(FollowUp.account_id == Mailbox.account_id, _follow_up_due(now))
+                    .exists(),
+                ),
             )
             .order_by(Mailbox.id)
         ).all()
@@ -289,13 +303,17 @@ def _send_for_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result
             return
         with _Connection(mailbox, password) as smtp:
             while (sent_today or 0) < mailbox.daily_limit:
-                pitch = _claim_next(session, account.id, now)
-                if pitch is None:
+                # New pitches first, then follow-up emails.
+                item: Pitch | FollowUp | None = _claim_next(
+                    session, account.id, now
+                ) or _claim_next_follow_up(session, account.id, now)
+                if item is None:
                     return
                 if not _take_slot(session, mailbox, now):
-                    _release(session, pitch)
+                    _give_back(session, item)
                     return  # the gap since the last message has not passed yet
-                outcome = _deliver(session, config, smtp, mailbox, account, pitch, now, password)
+                deliver = _deliver if isinstance(item, Pitch) else _deliver_follow_up
+                outcome = deliver(session, config, smtp, mailbox, account, item, now, password)
                 if outcome == "sent":
                     result.sent += 1
                     sent_today = (sent_today or 0) + 1
@@ -341,6 +359,36 @@ def _release(session: Session, pitch: Pitch) -> None:
     session.commit()
 
 
+def _give_back(session: Session, item: Pitch | FollowUp) -> None:
+    if isinstance(item, Pitch):
+        _release(session, item)
+    else:
+        item.claim_token, item.claimed_until = None, None
+        session.commit()
+
+
+def _try_send(smtp: _Connection, message) -> tuple[str, str]:
+    """Hand a message to the SMTP server: ("sent", ""), or ("bounce" | "defer" | "auth",
+    the server's words): a permanent refusal of the recipient (5xx), a temporary failure
+    (4xx, a connection that failed), or a refused login."""
+    try:
+        refused = smtp.send(message)
+    except smtplib.SMTPAuthenticationError as exc:
+        return "auth", f"The SMTP server refused the login: {said(exc)}"
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        words = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+        return ("bounce" if 500 <= code < 600 else "defer"), f"{code} {words}"
+    except smtplib.SMTPDataError as exc:
+        return ("bounce" if 500 <= exc.smtp_code < 600 else "defer"), said(exc)
+    except (smtplib.SMTPException, OSError) as exc:
+        return "defer", said(exc)
+    if refused:  # the one recipient refused, with the message accepted for nobody
+        code, text = next(iter(refused.values()))
+        return ("bounce" if 500 <= code < 600 else "defer"), f"{code} {text!r}"
+    return "sent", ""
+
+
 def _deliver(session, config, smtp: _Connection, mailbox, account, pitch, now, password) -> str:
     contact = pitch.contact
     problem = why_not_sendable(contact)
@@ -353,32 +401,150 @@ def _deliver(session, config, smtp: _Connection, mailbox, account, pitch, now, p
         mailbox, to_name=contact.display_name, to_email=contact.email, subject=pitch.subject,
         body=pitch.body, msgid=msgid, now=now,
     )  # fmt: skip
-    try:
-        refused = smtp.send(message)
-    except smtplib.SMTPAuthenticationError as exc:
+    outcome, reason = _try_send(smtp, message)
+    if outcome == "auth":
         _release(session, pitch)
-        _pause(session, mailbox, f"The SMTP server refused the login: {said(exc)}")
+        _pause(session, mailbox, reason)
         _tell_artist(config, mailbox, account)
         return "paused"
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, text = next(iter(exc.recipients.values()))
-        reason = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-        if 500 <= code < 600:
-            _bounce(session, pitch, reason, now)
-            return "bounced"
-        return _defer(session, pitch, reason, now)
-    except smtplib.SMTPResponseException as exc:
-        if 500 <= exc.smtp_code < 600 and isinstance(exc, smtplib.SMTPDataError):
-            _bounce(session, pitch, said(exc), now)
-            return "bounced"
-        return _defer(session, pitch, said(exc), now)
-    except (smtplib.SMTPException, OSError) as exc:
-        return _defer(session, pitch, said(exc), now)
-    if refused:  # some recipients refused (there is one): treat as a refusal of it
-        code, text = next(iter(refused.values()))
-        _bounce(session, pitch, f"{code} {text!r}", now)
+    if outcome == "bounce":
+        _bounce(session, pitch, reason, now)
         return "bounced"
+    if outcome == "defer":
+        return _defer(session, pitch, reason, now)
     _mark_sent(session, account, pitch, mailbox, msgid, message, now)
+    _copy_to_sent(session, mailbox, password, message, now)
+    return "sent"
+
+
+# --- follow-up emails -------------------------------------------------------------------------
+
+
+def _follow_up_due(now: dt.datetime):
+    return and_(
+        FollowUp.kind == FollowUpKind.EMAIL,
+        FollowUp.state == FollowUpState.OPEN,
+        FollowUp.due_at <= now,
+        or_(FollowUp.claimed_until.is_(None), FollowUp.claimed_until < now),
+        or_(FollowUp.next_attempt_at.is_(None), FollowUp.next_attempt_at <= now),
+    )
+
+
+def _claim_next_follow_up(session: Session, account_id: int, now: dt.datetime) -> FollowUp | None:
+    """The account's next due follow-up email, claimed like a pitch (see _claim_next)."""
+    token = uuid.uuid4().hex
+    for _attempt in range(20):
+        candidate = (
+            select(FollowUp.id)
+            .where(FollowUp.account_id == account_id, _follow_up_due(now))
+            .order_by(FollowUp.due_at, FollowUp.id)
+            .limit(1)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            candidate = candidate.with_for_update(skip_locked=True)
+        follow_up_id = session.scalar(candidate)
+        if follow_up_id is None:
+            session.commit()
+            return None
+        claimed = rows_changed(
+            session.execute(
+                update(FollowUp)
+                .where(FollowUp.id == follow_up_id, _follow_up_due(now))
+                .values(claim_token=token, claimed_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        session.commit()
+        if claimed:
+            return session.scalar(
+                select(FollowUp)
+                .where(FollowUp.id == follow_up_id)
+                .options(selectinload(FollowUp.pitch).selectinload(Pitch.contact))
+                .execution_options(populate_existing=True)
+            )
+    return None
+
+
+def _follow_up_template(session: Session, account: Account, follow_up: FollowUp):
+    if follow_up.template_id is not None:
+        template = session.get(EmailTemplate, follow_up.template_id)
+        if template is not None and template.account_id == account.id:
+            return template
+    return session.scalar(
+        select(EmailTemplate)
+        .where(
+            EmailTemplate.account_id == account.id,
+            EmailTemplate.purpose == TemplatePurpose.FOLLOW_UP,
+            EmailTemplate.archived_at.is_(None),
+        )
+        .order_by(EmailTemplate.id)
+        .limit(1)
+    )
+
+
+def reply_subject(subject: str) -> str:
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
+
+
+def _deliver_follow_up(session, config, smtp, mailbox, account, follow_up, now, password) -> str:
+    """The follow-up's email, as a reply in the pitch's thread (In-Reply-To the last
+    message, References the whole thread, "Re: " the pitch's subject)."""
+    pitch = follow_up.pitch
+    template = _follow_up_template(session, account, follow_up)
+    problem = why_not_sendable(pitch.contact) or (
+        None if template is not None else "there is no follow-up template to send"
+    )
+    if problem or pitch.status != PitchStatus.SENT:
+        # Replied or closed since it was scheduled (its follow-ups are cancelled then), or
+        # it cannot go: the artist is reminded instead, so nothing is dropped silently.
+        follow_up.kind, follow_up.claim_token, follow_up.claimed_until = (
+            FollowUpKind.REMINDER, None, None,
+        )  # fmt: skip
+        follow_up.reminder_error = f"Not emailed: {problem}" if problem else ""
+        session.commit()
+        return "held"
+    rendered = render_email(
+        template.subject, template.body,
+        merge_context(account, mailbox.user, pitch.contact, pitch.release),
+    )  # fmt: skip
+    thread = [pitch.message_id] + [
+        m.message_id for m in pitch.messages if m.message_id and m.message_id != pitch.message_id
+    ]
+    msgid = compose.message_id(mailbox)
+    message = compose.build(
+        mailbox, to_name=pitch.contact.display_name, to_email=pitch.contact.email,
+        subject=reply_subject(pitch.subject), body=rendered.body, msgid=msgid, now=now,
+        in_reply_to=thread[-1], references=thread,
+    )  # fmt: skip
+    outcome, reason = _try_send(smtp, message)
+    if outcome == "auth":
+        follow_up.claim_token, follow_up.claimed_until = None, None
+        _pause(session, mailbox, reason)
+        _tell_artist(config, mailbox, account)
+        return "paused"
+    if outcome == "bounce":
+        _bounce(session, pitch, reason, now)
+        return "bounced"
+    if outcome == "defer":
+        follow_up.reminder_attempts += 1
+        follow_up.reminder_error = f"Not sent yet: {reason}"[:1000]
+        follow_up.next_attempt_at = now + backoff(follow_up.reminder_attempts)
+        follow_up.claim_token, follow_up.claimed_until = None, None
+        session.commit()
+        return "deferred"
+    follow_up.state, follow_up.completed_at, follow_up.reminded_at = (
+        FollowUpState.DONE, now, now,
+    )  # fmt: skip
+    follow_up.state_reason = "emailed"
+    follow_up.claim_token, follow_up.claimed_until, follow_up.reminder_error = None, None, ""
+    session.add(
+        PitchMessage(
+            account_id=account.id, pitch_id=pitch.id, direction=Direction.OUT,
+            kind=MessageKind.FOLLOW_UP, sender=mailbox.email, recipient=pitch.contact.email,
+            subject=str(message["Subject"]), message_id=msgid, at=now, text=rendered.body,
+        )
+    )  # fmt: skip
+    session.commit()
     _copy_to_sent(session, mailbox, password, message, now)
     return "sent"
 

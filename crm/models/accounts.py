@@ -25,6 +25,9 @@ class Account(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Days after sending at which a pitch's follow-ups fall due.
     cadence_days: Mapped[list] = mapped_column(JSON, default=lambda: [7, 14])
+    # Step by step, what each follow-up of the cadence is: [{"kind": "email",
+    # "template_id": 3}, ...]; a step not listed is a reminder.
+    cadence_steps: Mapped[list | None] = mapped_column(JSON)
     # Reminder emails: on/off, a daily digest at a local hour.
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -213,8 +213,14 @@ class FollowUpState(enum.StrEnum):
     CANCELLED = "cancelled"  # the contact replied, or the pitch closed
 
 
+class FollowUpKind(enum.StrEnum):
+    REMINDER = "reminder"  # the artist is reminded to follow up
+    EMAIL = "email"  # Stagedoor sends the template's email as a reply in the pitch's thread
+
+
 class FollowUp(Base):
-    """One dated task of a pitch: send the follow-up email."""
+    """One dated task of a pitch: follow up, by a reminder to the artist or by an email
+    that goes out by itself."""
 
     __tablename__ = "follow_ups"
     __table_args__ = (
@@ -224,6 +230,8 @@ class FollowUp(Base):
         # The reminder pass's working set, open follow-ups not reminded yet, by due time:
         # the reminded ones that users leave open pile up, and must not be walked through.
         Index("ix_follow_ups_state_reminded_at_due_at", "state", "reminded_at", "due_at"),
+        # The mailbox pass's follow-up emails, by due time.
+        Index("ix_follow_ups_kind_state_due_at", "kind", "state", "due_at"),
     )
 
     id: Mapped[intpk]
@@ -235,6 +243,13 @@ class FollowUp(Base):
         _str_enum(FollowUpState, 10), default=FollowUpState.OPEN
     )
     state_reason: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[FollowUpKind] = mapped_column(
+        _str_enum(FollowUpKind, 10), default=FollowUpKind.REMINDER, server_default="reminder"
+    )
+    # For an email follow-up: the template it sends (None: the first follow-up template).
+    # No foreign key, on purpose: adding one rebuilds the table on SQLite, and a template
+    # deleted since is simply not found (the pass then takes the first follow-up template).
+    template_id: Mapped[int | None] = mapped_column(Integer)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTC)
     # Reminder bookkeeping (crm.reminders): who claimed it until when, when it was sent.
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTC)

@@ -21,6 +21,7 @@ from crm.models import (
     Contact,
     EmailTemplate,
     FollowUp,
+    FollowUpKind,
     FollowUpState,
     Pitch,
     PitchStatus,
@@ -54,21 +55,48 @@ def clean_cadence(value: object) -> list[int]:
     return days
 
 
-def schedule_follow_ups(session: Session, pitch: Pitch, cadence: list[int]) -> list[FollowUp]:
-    """Follow-ups due `cadence` days after the pitch was sent (open ones are replaced)."""
+def schedule_follow_ups(
+    session: Session, pitch: Pitch, cadence: list[int], steps: list | None = None
+) -> list[FollowUp]:
+    """Follow-ups due `cadence` days after the pitch was sent (open ones are replaced).
+    `steps` says, step by step, which are emails that go out by themselves; only a pitch
+    sent from the mailbox has a thread for them to go in, so the others' are reminders."""
     cancel_open_follow_ups(session, pitch, "rescheduled")
     created = []
     for sequence, days in enumerate(cadence, start=1):
+        step = (steps or [])[sequence - 1] if sequence <= len(steps or []) else {}
+        emailed = pitch.message_id and isinstance(step, dict) and step.get("kind") == "email"
         follow_up = FollowUp(
             account_id=pitch.account_id,
             pitch=pitch,
             sequence=sequence,
             due_at=pitch.sent_at + dt.timedelta(days=days),
+            kind=FollowUpKind.EMAIL if emailed else FollowUpKind.REMINDER,
+            template_id=step.get("template_id") if emailed else None,
         )
         session.add(follow_up)
         created.append(follow_up)
     session.flush()
     return created
+
+
+def cadence_steps(session: Session, account: Account, choices: list[str]) -> list[dict]:
+    """The cadence's steps from their menus ("reminder", or "email:<template id>" of one
+    of the account's templates); anything else is a reminder."""
+    steps = []
+    for choice in choices:
+        kind, _, template_id = choice.partition(":")
+        template = (
+            session.scalar(
+                owned(EmailTemplate, account).where(EmailTemplate.id == int(template_id))
+            )
+            if kind == "email" and template_id.isdigit() and len(template_id) < 10
+            else None
+        )
+        steps.append(
+            {"kind": "email", "template_id": template.id} if template else {"kind": "reminder"}
+        )
+    return steps
 
 
 def cancel_open_follow_ups(session: Session, pitch: Pitch, reason: str) -> int:
@@ -97,7 +125,9 @@ def change_status(
         pitch.contact.last_contacted_at = max(
             filter(None, [pitch.contact.last_contacted_at, pitch.sent_at])
         )
-        schedule_follow_ups(session, pitch, pitch.cadence_days or account.cadence_days)
+        schedule_follow_ups(
+            session, pitch, pitch.cadence_days or account.cadence_days, account.cadence_steps
+        )
     elif status in CLOSING_STATUSES:
         if status in REPLY_STATUSES and pitch.replied_at is None:
             pitch.replied_at = now

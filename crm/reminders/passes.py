@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from crm.db import rows_changed
 from crm.filters import format_local
-from crm.models import Account, FollowUp, FollowUpState, Pitch, User
+from crm.models import Account, FollowUp, FollowUpKind, FollowUpState, Pitch, User
 from crm.reminders.mail import Mailer, MailError, SmtpSettings, build_message, send
 
 log = logging.getLogger("crm.reminders")
@@ -50,6 +50,7 @@ def _due(now: dt.datetime):
         FollowUp.state == FollowUpState.OPEN,
         FollowUp.due_at <= now,
         FollowUp.reminded_at.is_(None),
+        FollowUp.kind == FollowUpKind.REMINDER,  # the mailbox sends the email ones
         or_(FollowUp.claimed_until.is_(None), FollowUp.claimed_until < now),
         or_(FollowUp.next_attempt_at.is_(None), FollowUp.next_attempt_at <= now),
         # A correlated EXISTS, not an IN list of accounts: the planner then walks the
@@ -346,6 +347,7 @@ def _send_digest(session: Session, config, smtp: SmtpSettings, account: Account,
         .where(
             FollowUp.account_id == account.id,
             FollowUp.state == FollowUpState.OPEN,
+            FollowUp.kind == FollowUpKind.REMINDER,
             FollowUp.due_at < end_of_day,
         )
         .options(

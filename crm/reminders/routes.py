@@ -28,7 +28,9 @@ from crm.accounts.services import AccountError, clean_timezone, timezones
 from crm.db import get_session, transaction
 from crm.extensions import csrf
 from crm.forms import BaseForm
-from crm.models import Account, FollowUp, FollowUpState, Pitch
+from crm.mail_templates.services import list_templates
+from crm.models import Account, FollowUp, FollowUpState, Pitch, TemplatePurpose
+from crm.pitches.services import cadence_steps
 from crm.reminders.passes import account_from_token
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
@@ -54,6 +56,14 @@ class ReminderSettingsForm(BaseForm):
         ],
         validate_choice=False,
     )
+    # Each follow-up of the cadence: a reminder to the artist, or an email that goes out by
+    # itself from their mailbox, as a reply in the pitch's thread.
+    step_1 = SelectField("First follow-up", validate_choice=False)
+    step_2 = SelectField("Second follow-up", validate_choice=False)
+    step_3 = SelectField("Third follow-up", validate_choice=False)
+
+
+STEPS = ("step_1", "step_2", "step_3")
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -68,10 +78,24 @@ def settings():
             "timezone": account.timezone,
             "cadence": ",".join(str(d) for d in account.cadence_days),
         }
+        | {
+            name: (
+                f"email:{step.get('template_id') or ''}"
+                if step.get("kind") == "email"
+                else "reminder"
+            )
+            for name, step in zip(STEPS, account.cadence_steps or [], strict=False)
+        }  # fmt: skip
         if request.method == "GET"
         else None
     )
     form.timezone.choices = [SelectChoice(z, z.replace("_", " ")) for z in ["UTC", *timezones()]]
+    step_choices = [SelectChoice("reminder", "Remind me to follow up")] + [
+        SelectChoice(f"email:{t.id}", f"Send “{t.name}” from my mailbox")
+        for t in list_templates(get_session(), account, purpose=TemplatePurpose.FOLLOW_UP)
+    ]
+    for name in STEPS:
+        getattr(form, name).choices = step_choices
     if form.validate_on_submit():
         session = get_session()
         try:
@@ -83,6 +107,9 @@ def settings():
                 account.digest_hour = int(hour) if hour.isdigit() and int(hour) < 24 else 8
                 days = [int(d) for d in (form.cadence.data or "7,14").split(",") if d.isdigit()]
                 account.cadence_days = days or [7, 14]
+                account.cadence_steps = cadence_steps(
+                    session, account, [getattr(form, name).data or "" for name in STEPS]
+                )
         except AccountError as exc:
             form.add_errors({exc.field: [str(exc)]})
         else:

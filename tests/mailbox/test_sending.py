@@ -5,6 +5,7 @@ and the daily limit, with a copy filed in the Sent folder."""
 import datetime as dt
 import threading
 
+import pytest
 from sqlalchemy import select, text
 
 from crm.db import utcnow
@@ -275,3 +276,89 @@ def _contact_of(session, owner):
     contact = create_contact(session, owner.account, {"first_name": "Bo", "email": "bo@x.example"})
     session.commit()
     return contact
+
+
+# --- follow-up emails in the thread ---------------------------------------------------------
+
+
+@pytest.fixture
+def emailed_cadence(session, user):
+    """The account's first follow-up is an email (its starter follow-up template)."""
+    from crm.models import EmailTemplate, TemplatePurpose
+
+    template = session.scalars(
+        select(EmailTemplate).where(
+            EmailTemplate.account_id == user.account_id,
+            EmailTemplate.purpose == TemplatePurpose.FOLLOW_UP,
+        )
+    ).first()
+    user.account.cadence_steps = [{"kind": "email", "template_id": template.id}]
+    session.commit()
+    return template
+
+
+def sent_pitch(app, session, user, contact, smtp_server):
+    pitch = schedule_send(session, user.account, draft(session, user, contact), NOW, now=NOW)
+    session.commit()
+    assert run(app).sent == 1
+    session.expire_all()
+    return session.get(Pitch, pitch.id)
+
+
+def test_a_follow_up_email_goes_out_a_week_later_in_the_thread_once(
+    app, session, user, connected, ana, smtp_server, emailed_cadence, dovecot, mailbox_user
+):
+    from crm.models import FollowUpKind, FollowUpState
+
+    pitch = sent_pitch(app, session, user, ana, smtp_server)
+    first, second = pitch.follow_ups
+    assert (first.kind, second.kind) == (FollowUpKind.EMAIL, FollowUpKind.REMINDER)
+    week = NOW + dt.timedelta(days=7)
+    barrier = threading.Barrier(2)
+
+    def worker():
+        barrier.wait()
+        run(app, week)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]  # two workers at once
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(smtp_server.messages) == 2
+    original, follow_up = smtp_server.messages
+    assert follow_up["Subject"] == "Re: Paper Lanterns: a new single"
+    assert follow_up["In-Reply-To"] == original["Message-ID"]
+    assert original["Message-ID"] in follow_up["References"]
+    assert "Ana" in follow_up.get_body(("plain",)).get_content()
+    session.expire_all()
+    first = session.get(type(first), first.id)
+    assert first.state == FollowUpState.DONE and first.state_reason == "emailed"
+    assert [m.kind.value for m in session.get(Pitch, pitch.id).messages] == ["pitch", "follow_up"]
+    assert run(app, week + dt.timedelta(hours=1)).sent == 0
+    with dovecot.client(mailbox_user) as imap:
+        imap.select_folder("Sent")
+        assert len(imap.search()) == 2
+
+
+def test_no_follow_up_email_after_a_reply(
+    app, session, user, connected, ana, smtp_server, emailed_cadence
+):
+    pitch = sent_pitch(app, session, user, ana, smtp_server)
+    pitch_services.change_status(session, user.account, pitch, PitchStatus.REPLIED)
+    session.commit()
+    assert run(app, NOW + dt.timedelta(days=8)).sent == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_the_reminder_pass_leaves_email_follow_ups_to_the_mailbox(
+    app, session, user, connected, ana, smtp_server, emailed_cadence
+):
+    from crm.reminders.passes import send_due as remind
+
+    sent_pitch(app, session, user, ana, smtp_server)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                      MAIL_USERNAME="instance", MAIL_PASSWORD=MAILBOX_PASSWORD)  # fmt: skip
+    with app.app_context():
+        result = remind(app.extensions["crm.db"], app.config, NOW + dt.timedelta(days=7, hours=1))
+    assert result.reminded == 0
