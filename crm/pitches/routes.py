@@ -306,7 +306,9 @@ def log_reply(pitch_id: int):
 
 @bp.route("/bulk", methods=["GET", "POST"])
 def bulk():
-    """Pitch many contacts at once: review every rendered email, then create them all."""
+    """Pitch many contacts at once: review every email with its To: address, edit any one,
+    see who is skipped and why, then send them all from the mailbox (at its pace) or mark
+    them as sent."""
     session, account = get_session(), current_account()
     ids = [i for i in map(id_from, request.values.getlist("contact_id")) if i][:1000]
     contacts = (
@@ -325,54 +327,77 @@ def bulk():
     template = template_services.owned_or_none(
         session, account, EmailTemplate, request.values.get("template_id")
     )
-    duplicates = services.find_duplicates(session, account, [c.id for c in contacts], release)
+    mailbox = mailbox_for_account(session, account)
+    by_mailbox = mailbox is not None and request.values.get("action", "mailbox") == "mailbox"
+    pitch_again = request.values.get("pitch_again") == "1"
+    skipped = services.skip_reasons(
+        session, account, list(contacts), release, by_mailbox=by_mailbox, pitch_again=pitch_again
+    )
+    previews = []
+    if template is not None:
+        for contact in contacts:
+            try:
+                rendered = template_services.render_for(
+                    session, account, current_user, template, contact, release
+                )
+                edited = (
+                    request.form.get(f"subject-{contact.id}", rendered.subject),
+                    request.form.get(f"body-{contact.id}", rendered.body),
+                )
+                previews.append((contact, edited))
+            except TemplateError as exc:
+                previews.append((contact, str(exc)))
     if request.method == "POST":
         form = EmptyForm()  # the CSRF check; the choices come from the query above
         if not form.validate() or template is None or not contacts:
             flash("Choose contacts, a release and a template first.", "danger")
         else:
-            with transaction(session):
-                result = services.bulk_pitch(
-                    session,
-                    account,
-                    current_user,
-                    contacts,
-                    release=release,
-                    template=template,
-                    skip_duplicates=request.form.get("pitch_again") != "1",
-                )
-            message = f"Pitched {len(result.created)} contacts; follow-ups scheduled."
-            if result.refused:
-                message += f" Skipped {len(result.refused)}: " + "; ".join(
-                    f"{c.display_name} ({why})" for c, why in result.refused[:10]
-                )
-            flash(message, "success")
-            return redirect(url_for("pitches.index", release_id=release.id if release else ""))
-    previews = []
-    if template is not None:
-        for contact in contacts:
+            edits = {c.id: email for c, email in previews if not isinstance(email, str)}
             try:
-                previews.append(
-                    (
-                        contact,
-                        template_services.render_for(
-                            session, account, current_user, template, contact, release
-                        ),
-                    )
-                )
-            except TemplateError as exc:
-                previews.append((contact, str(exc)))
+                with transaction(session):
+                    result = services.bulk_pitch(
+                        session, account, current_user, list(contacts), release=release,
+                        template=template, skip=skipped, edits=edits,
+                        status=PitchStatus.DRAFT if by_mailbox else PitchStatus.SENT,
+                    )  # fmt: skip
+                    for pitch in result.created if by_mailbox else []:
+                        schedule_send(session, account, pitch)
+            except services.PitchRefused as exc:
+                flash(f"Nothing was pitched: {exc}", "danger")
+            else:
+                flash(_bulk_message(result, by_mailbox, account), "success")
+                return redirect(url_for("pitches.index", release_id=release.id if release else ""))
     return render_template(
         "pitches/bulk.html",
         contacts=contacts,
         release=release,
         template=template,
         previews=previews,
-        duplicates=duplicates,
+        skipped=skipped,
+        going=len(contacts) - len(skipped),
+        mailbox=mailbox,
+        by_mailbox=by_mailbox,
+        pitch_again=pitch_again,
         form=EmptyForm(),
         releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
         templates=template_services.list_templates(session, account),
     )
+
+
+def _bulk_message(result: services.BulkResult, by_mailbox: bool, account) -> str:
+    if by_mailbox and result.created:
+        last = max(p.send_at for p in result.created if p.send_at)
+        message = (
+            f"Queued {len(result.created)} emails: they go out from your mailbox one at a time,"
+            f" the last {format_local(last, account.timezone, '%a %d %b, %H:%M')}."
+        )
+    else:
+        message = f"Pitched {len(result.created)} contacts; follow-ups scheduled."
+    if result.refused:
+        message += f" Skipped {len(result.refused)}: " + "; ".join(
+            f"{c.display_name} ({why})" for c, why in result.refused[:10]
+        )
+    return message
 
 
 @bp.get("/board")

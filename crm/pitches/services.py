@@ -19,6 +19,7 @@ from crm.models import (
     Account,
     Channel,
     Contact,
+    EmailStatus,
     EmailTemplate,
     FollowUp,
     FollowUpKind,
@@ -215,6 +216,31 @@ class BulkResult:
     refused: list[tuple[Contact, str]] = field(default_factory=list)
 
 
+def skip_reasons(
+    session: Session,
+    account: Account,
+    contacts: list[Contact],
+    release: Release | None,
+    *,
+    by_mailbox: bool,
+    pitch_again: bool,
+) -> dict[int, str]:
+    """Why each contact a bulk pitch would skip is skipped, by contact id: the review page
+    shows these, and bulk_pitch skips exactly these, so its button counts what will go."""
+    duplicates = find_duplicates(session, account, [c.id for c in contacts], release)
+    reasons = {}
+    for contact in contacts:
+        if contact.do_not_contact:
+            reasons[contact.id] = "marked do-not-contact"
+        elif by_mailbox and not contact.email:
+            reasons[contact.id] = "no email address"
+        elif by_mailbox and contact.email_status == EmailStatus.BOUNCED:
+            reasons[contact.id] = "email to this address bounced before"
+        elif contact.id in duplicates and not pitch_again:
+            reasons[contact.id] = "already pitched for this release"
+    return reasons
+
+
 def bulk_pitch(
     session: Session,
     account: Account,
@@ -225,14 +251,18 @@ def bulk_pitch(
     template: EmailTemplate,
     status: PitchStatus = PitchStatus.SENT,
     now: dt.datetime | None = None,
-    skip_duplicates: bool = False,
+    skip: dict[int, str] | None = None,
+    edits: dict[int, tuple[str, str]] | None = None,
 ) -> BulkResult:
+    """A pitch of each contact but those in `skip` (see skip_reasons), from the template or
+    from the artist's edit of that one email (`edits`: contact id -> subject, body)."""
     result = BulkResult()
-    duplicates = find_duplicates(session, account, [c.id for c in contacts], release)
+    skip, edits = skip or {}, edits or {}
     for contact in contacts:
-        if skip_duplicates and contact.id in duplicates:
-            result.refused.append((contact, "already pitched for this release"))
+        if contact.id in skip:
+            result.refused.append((contact, skip[contact.id]))
             continue
+        subject, body = edits.get(contact.id, ("", ""))
         try:
             result.created.append(
                 create_pitch(
@@ -242,9 +272,11 @@ def bulk_pitch(
                     contact,
                     release=release,
                     template=template,
+                    subject=subject,
+                    body=body,
                     status=status,
                     now=now,
-                )
+                )  # fmt: skip
             )
         except PitchRefused as exc:
             result.refused.append((contact, str(exc)))

@@ -86,3 +86,51 @@ def test_a_contact_without_an_email_cannot_be_sent_and_nothing_is_saved(
     assert response.status_code == 422
     assert "has no email address" in response.get_data(as_text=True)
     assert session.scalars(select(Pitch)).all() == []
+
+
+def test_a_bulk_pitch_of_20_after_editing_one_goes_out_paced_and_skips_who_it_must(
+    app, logged_in, session, user, connected, make_contact, smtp_server, dovecot, mailbox_user
+):
+    from crm.models import EmailTemplate
+
+    connected.send_window = {"days": [1, 2, 3, 4, 5, 6, 7], "start": "00:00", "end": "23:59"}
+    connected.min_gap_seconds = 60
+    session.commit()
+    people = [
+        make_contact(user.account, first_name=f"Curator{i:02d}", email=f"c{i}@playlists.example")
+        for i in range(20)
+    ]
+    nobody = make_contact(user.account, first_name="Nomail")
+    quiet = make_contact(user.account, first_name="Quiet", email="q@x.example",
+                         do_not_contact="yes")  # fmt: skip
+    template = session.scalars(select(EmailTemplate).order_by(EmailTemplate.id)).first()
+    query = {"contact_id": [str(c.id) for c in [*people, nobody, quiet]],
+             "template_id": str(template.id)}  # fmt: skip
+    review = logged_in.get("/pitches/bulk", query_string=query).get_data(as_text=True)
+    assert "2 will be skipped" in review
+    assert "Nomail: no email address" in review and "Quiet: marked do-not-contact" in review
+    assert f"Send 20 emails from {mailbox_user}" in review
+    assert "To: c7@playlists.example" in review
+    first = people[0]
+    sent = logged_in.submit(
+        "/pitches/bulk",
+        {**query, "action": "mailbox", f"subject-{first.id}": "Just for you",
+         f"body-{first.id}": "A personal note, Curator00."},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "Queued 20 emails" in sent.get_data(as_text=True)
+    pitches = session.scalars(select(Pitch).order_by(Pitch.send_at)).all()
+    assert len(pitches) == 20 and all(p.status == PitchStatus.SCHEDULED for p in pitches)
+    gaps = {(b.send_at - a.send_at).total_seconds() for a, b in zip(pitches, pitches[1:])}
+    assert gaps == {60.0}  # a human pace, not a burst
+    start = pitches[0].send_at
+    assert run(app, start).sent == 1 and run(app, start + dt.timedelta(seconds=30)).sent == 0
+    for minute in range(1, 20):
+        run(app, start + dt.timedelta(minutes=minute))
+    assert len(smtp_server.messages) == 20
+    edited = next(m for m in smtp_server.messages if m.recipients == ["c0@playlists.example"])
+    assert edited["Subject"] == "Just for you"
+    assert "A personal note" in edited.get_body(("plain",)).get_content()
+    with dovecot.client(mailbox_user) as imap:
+        imap.select_folder("Sent")
+        assert len(imap.search()) == 20
