@@ -2,6 +2,7 @@
 address, sees it queued on the dashboard, holds one, and reads the thread on the pitch."""
 
 import datetime as dt
+import itertools
 
 from sqlalchemy import select
 
@@ -121,7 +122,7 @@ def test_a_bulk_pitch_of_20_after_editing_one_goes_out_paced_and_skips_who_it_mu
     assert "Queued 20 emails" in sent.get_data(as_text=True)
     pitches = session.scalars(select(Pitch).order_by(Pitch.send_at)).all()
     assert len(pitches) == 20 and all(p.status == PitchStatus.SCHEDULED for p in pitches)
-    gaps = {(b.send_at - a.send_at).total_seconds() for a, b in zip(pitches, pitches[1:])}
+    gaps = {(b.send_at - a.send_at).total_seconds() for a, b in itertools.pairwise(pitches)}
     assert gaps == {60.0}  # a human pace, not a burst
     start = pitches[0].send_at
     assert run(app, start).sent == 1 and run(app, start + dt.timedelta(seconds=30)).sent == 0
