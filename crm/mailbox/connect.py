@@ -4,6 +4,7 @@ IMAP to prove them before anything is stored. TLS certificates are always verifi
 
 from __future__ import annotations
 
+import functools
 import imaplib
 import ipaddress
 import smtplib
@@ -149,8 +150,11 @@ def server(values: Mapping[str, object], side: str) -> Server:
     )  # fmt: skip
 
 
+@functools.cache
 def _tls() -> ssl.SSLContext:
-    return ssl.create_default_context()  # verifies the certificate and the host name
+    """One context per process: it verifies the certificate and the host name, and making
+    one reads the system's trust store (44 ms here), too slow to do per message."""
+    return ssl.create_default_context()
 
 
 @contextmanager

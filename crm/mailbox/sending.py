@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 import smtplib
 import uuid
-from contextlib import AbstractContextManager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -313,7 +313,7 @@ def _send_for_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result
                     _give_back(session, item)
                     return  # the gap since the last message has not passed yet
                 deliver = _deliver if isinstance(item, Pitch) else _deliver_follow_up
-                outcome = deliver(session, config, smtp, mailbox, account, item, now, password)
+                outcome = deliver(session, config, smtp, mailbox, account, item, now)
                 if outcome == "sent":
                     result.sent += 1
                     sent_today = (sent_today or 0) + 1
@@ -330,28 +330,41 @@ def _send_for_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result
 
 
 class _Connection:
-    """One SMTP connection per mailbox and pass, opened when the first message goes."""
+    """The mailbox's connections for one pass: SMTP opened when the first message goes,
+    IMAP when the first copy is filed in Sent, each once per pass (not once per message)."""
 
     def __init__(self, mailbox: Mailbox, password: str):
         self.mailbox, self.password = mailbox, password
-        self._context: AbstractContextManager[smtplib.SMTP] | None = None
+        self._stack = ExitStack()
         self.client: smtplib.SMTP | None = None
+        self._imap = None
+        self.imap_error = ""  # set when IMAP failed: no further tries in this pass
 
     def __enter__(self) -> _Connection:
         return self
 
     def send(self, message) -> dict:
         if self.client is None:
-            context = smtp_session(
-                server(servers_of(self.mailbox), "smtp"), self.mailbox.username, self.password
-            )
-            self.client = context.__enter__()
-            self._context = context
+            self.client = self._stack.enter_context(
+                smtp_session(
+                    server(servers_of(self.mailbox), "smtp"), self.mailbox.username,
+                    self.password,
+                )
+            )  # fmt: skip
         return self.client.send_message(message)
 
+    def imap(self):
+        if self._imap is None:
+            self._imap = self._stack.enter_context(
+                imap_session(
+                    server(servers_of(self.mailbox), "imap"), self.mailbox.username,
+                    self.password,
+                )
+            )  # fmt: skip
+        return self._imap
+
     def __exit__(self, *exc) -> None:
-        if self._context is not None:
-            self._context.__exit__(None, None, None)
+        self._stack.close()
 
 
 def _release(session: Session, pitch: Pitch) -> None:
@@ -389,7 +402,7 @@ def _try_send(smtp: _Connection, message) -> tuple[str, str]:
     return "sent", ""
 
 
-def _deliver(session, config, smtp: _Connection, mailbox, account, pitch, now, password) -> str:
+def _deliver(session, config, smtp: _Connection, mailbox, account, pitch, now) -> str:
     contact = pitch.contact
     problem = why_not_sendable(contact)
     if problem:  # changed since it was queued (marked do-not-contact, say): held as a draft
@@ -413,7 +426,7 @@ def _deliver(session, config, smtp: _Connection, mailbox, account, pitch, now, p
     if outcome == "defer":
         return _defer(session, pitch, reason, now)
     _mark_sent(session, account, pitch, mailbox, msgid, message, now)
-    _copy_to_sent(session, mailbox, password, message, now)
+    _copy_to_sent(session, mailbox, smtp, message, now)
     return "sent"
 
 
@@ -486,7 +499,7 @@ def reply_subject(subject: str) -> str:
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"
 
 
-def _deliver_follow_up(session, config, smtp, mailbox, account, follow_up, now, password) -> str:
+def _deliver_follow_up(session, config, smtp, mailbox, account, follow_up, now) -> str:
     """The follow-up's email, as a reply in the pitch's thread (In-Reply-To the last
     message, References the whole thread, "Re: " the pitch's subject)."""
     pitch = follow_up.pitch
@@ -545,7 +558,7 @@ def _deliver_follow_up(session, config, smtp, mailbox, account, follow_up, now, 
         )
     )  # fmt: skip
     session.commit()
-    _copy_to_sent(session, mailbox, password, message, now)
+    _copy_to_sent(session, mailbox, smtp, message, now)
     return "sent"
 
 
@@ -628,17 +641,18 @@ def sent_folder(client) -> str | None:
     return None
 
 
-def _copy_to_sent(session, mailbox: Mailbox, password: str, message, now) -> None:
+def _copy_to_sent(session, mailbox: Mailbox, connection: _Connection, message, now) -> None:
     """A copy in the mailbox's Sent folder, so the artist's own mail client shows what
     went out. Gmail files what its SMTP server sends by itself: no second copy there."""
-    if mailbox.smtp_host.endswith(("gmail.com", "googlemail.com")):
+    if mailbox.smtp_host.endswith(("gmail.com", "googlemail.com")) or connection.imap_error:
         return
     try:
-        with imap_session(server(servers_of(mailbox), "imap"), mailbox.username, password) as c:
-            folder = sent_folder(c)
-            if folder is None:
-                raise LookupError("the mailbox has no Sent folder")
-            c.append(folder, message.as_bytes(), flags=[b"\\Seen"], msg_time=now)
+        client = connection.imap()
+        folder = sent_folder(client)
+        if folder is None:
+            raise LookupError("the mailbox has no Sent folder")
+        client.append(folder, message.as_bytes(), flags=[b"\\Seen"], msg_time=now)
     except Exception as exc:  # noqa: BLE001 - the pitch went; only its copy failed
+        connection.imap_error = said(exc)
         mailbox.last_error = f"Sent, but no copy was filed in Sent: {said(exc)}"[:2000]
         session.commit()
