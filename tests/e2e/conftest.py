@@ -42,6 +42,7 @@ def pytest_collection_modifyitems(config, items):
 class Server:
     url: str
     database_url: str
+    env: dict[str, str]
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +56,7 @@ def server(tmp_path_factory) -> Server:
         "SECRET_KEY": "e2e",
         "RATELIMIT_DISABLED": "1",
         "CRM_BASE_URL": f"http://127.0.0.1:{port}",
+        "MAILBOX_KEY": "gG3t0b0rmx6B3cHHx2oU2h4bZ8lH2tq7Jm5hZm9vYmE=",
     }
     flask = [sys.executable, "-m", "flask", "--app", "crm"]
     subprocess.run(
@@ -68,7 +70,7 @@ def server(tmp_path_factory) -> Server:
         env=env,
         log=folder / "server.log",
     ):
-        yield Server(base, database_url)
+        yield Server(base, database_url, env)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,11 @@
 """What users do, in a real browser against a real server."""
 
 import itertools
+import os
+import subprocess
+import sys
 
+from tests.conftest import MAILBOX_PASSWORD, ROOT
 from tests.e2e.conftest import screenshot, sign_up
 
 emails = (f"artist{i}@e2e.example" for i in itertools.count())
@@ -217,3 +221,56 @@ def test_a_new_user_brings_in_their_whole_address_book(page, tmp_path):
     assert "Festival" in by_email["ana@bluebird.example"]
     assert by_email["cara@harbor.example"].startswith("Cara,Díaz,")
     screenshot(page, "import-done-when")
+
+
+def test_connect_the_mailbox_then_bulk_pitch_from_it_after_editing_one_email(
+    page, server, smtp_server, dovecot
+):
+    """Tried as a new user would: connect a mailbox (aiosmtpd and Dovecot), pitch three
+    contacts in bulk after editing one email, and see them go out from the artist's
+    address when the worker's pass runs."""
+    address = dovecot.add_user()
+    sign_up(page, next(emails))
+    page.goto("/mailbox/")
+    page.get_by_label("Send from (your address)").fill(address)
+    page.get_by_label("User name").fill(address)
+    page.get_by_label("App password").fill(MAILBOX_PASSWORD)
+    page.get_by_label("SMTP server (outgoing)").fill("127.0.0.1")
+    page.get_by_label("SMTP port").fill(str(smtp_server.port))
+    page.get_by_label("SMTP security").select_option("none")
+    page.get_by_label("IMAP server (incoming)").fill("127.0.0.1")
+    page.get_by_label("IMAP port").fill(str(dovecot.port))
+    page.get_by_label("IMAP security").select_option("none")
+    page.get_by_label("Seconds between two emails").fill("0")
+    for day in ("Saturday", "Sunday"):
+        page.get_by_label(day).check()
+    page.get_by_label("From", exact=True).fill("00:00")
+    page.get_by_label("Until").fill("23:59")
+    page.get_by_role("button", name="Connect").click()
+    page.get_by_text("both servers accepted the login").wait_for()
+    screenshot(page, "mailbox")
+    for name in ("Ines", "Jon", "Kai"):
+        page.goto("/contacts/new")
+        page.get_by_label("First name").fill(name)
+        page.get_by_label("Email").fill(f"{name.lower()}@radio.example")
+        page.locator("main").get_by_role("button", name="Add contact").click()
+    page.goto("/contacts/")
+    for name in ("Ines", "Jon", "Kai"):
+        page.get_by_label(f"Select {name}").check()
+    page.get_by_role("button", name="Pitch selected contacts").click()
+    page.get_by_label("Template", exact=True).select_option(label="Playlist-curator pitch")
+    page.get_by_role("button", name="Review the emails").click()
+    page.get_by_text("To: jon@radio.example").wait_for()
+    page.get_by_label("Subject to Jon").fill("For your Friday show, Jon")
+    screenshot(page, "bulk-review")
+    page.get_by_role("button", name=f"Send 3 emails from {address}").click()
+    page.get_by_text("Queued 3 emails").wait_for()
+    env = {**os.environ, **server.env}
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "crm", "mailbox", "send-due"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and "sent 3" in done.stdout, done.stdout + done.stderr
+    subjects = sorted(m["Subject"] for m in smtp_server.messages)
+    assert "For your Friday show, Jon" in subjects and len(subjects) == 3
+    assert all(m["From"].endswith(f"<{address}>") for m in smtp_server.messages)
