@@ -1,5 +1,6 @@
 """The artist's own mailbox: connecting it (secrets), composing a pitch as a real email,
-and the send-due pass that delivers at a human pace, exactly once."""
+the send-due pass that delivers at a human pace, exactly once, and the sync pass that
+reads replies, out-of-office answers and bounces back (classify, sync)."""
 
 from flask import Flask
 

@@ -10,10 +10,13 @@ from sqlalchemy import select
 from crm.db import transaction
 from crm.mailbox import secrets
 from crm.mailbox.sending import send_due
+from crm.mailbox.sync import sync
 from crm.models import Mailbox
 from crm.reminders.cli import parse_now
 
-mailbox_cli = AppGroup("mailbox", help="The artists' own mailboxes: sending pitches.")
+mailbox_cli = AppGroup(
+    "mailbox", help="The artists' own mailboxes: sending pitches, reading replies."
+)
 
 
 @mailbox_cli.command("send-due")
@@ -28,6 +31,25 @@ def send_due_command(now_text: str | None) -> None:
     )
     for mailbox_id, error in result.failed:
         click.echo(f"mailbox {mailbox_id}: {error}", err=True)
+
+
+@mailbox_cli.command("sync")
+@click.option("--user", "email", default=None, help="Only this user's mailbox.")
+def sync_command(email: str | None) -> None:
+    """Read each connected mailbox's new messages and apply them once: replies stop the
+    follow-ups, out-of-office answers move them past the return date, bounces mark the
+    address (safe to run often, or in parallel)."""
+    result = sync(current_app.extensions["crm.db"], current_app.config, user_email=email)
+    click.echo(
+        f"read {result.read}: {result.replies} replies, {result.auto_replies} automatic"
+        f" replies, {result.bounces} bounces"
+        + (f"; skipped {len(result.skipped)}" if result.skipped else "")
+        + (f"; {len(result.failed)} mailboxes failed" if result.failed else "")
+    )
+    for mailbox_id, error in result.failed:
+        click.echo(f"mailbox {mailbox_id}: {error}", err=True)
+    for note in result.skipped[:20]:
+        click.echo(f"skipped {note}", err=True)
 
 
 @mailbox_cli.command("rotate-key")

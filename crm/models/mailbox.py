@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import UTC, Base, created_at, intpk, updated_at
@@ -52,6 +52,13 @@ class Mailbox(Base):
     paused_reason: Mapped[str] = mapped_column(Text, default="")
     last_sync_at: Mapped[dt.datetime | None] = mapped_column(UTC)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Reading the inbox (crm.mailbox.sync): where the last sync stopped, so each sync
+    # fetches only what is new, and its claim, so two syncs never read it at once.
+    inbox_uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    inbox_last_uid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sync_claimed_until: Mapped[dt.datetime | None] = mapped_column(UTC)
+    sync_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_sync_at: Mapped[dt.datetime | None] = mapped_column(UTC)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 

@@ -20,6 +20,7 @@ from crm import freeze_start_up_heap
 from crm.accounts.sessions import prune_expired
 from crm.db import transaction, utcnow
 from crm.mailbox.sending import send_due as send_mailbox_due
+from crm.mailbox.sync import sync as sync_mailboxes
 from crm.reminders.passes import send_digests, send_due
 
 log = logging.getLogger("crm.worker")
@@ -51,6 +52,16 @@ def _run_mailbox_send(app) -> None:
             log.info(
                 "mailboxes: %s sent, %s bounced, %s deferred, %s mailboxes failed",
                 result.sent, result.bounced, result.deferred, len(result.failed),
+            )  # fmt: skip
+
+
+def _run_mailbox_sync(app) -> None:
+    with app.app_context():
+        result = sync_mailboxes(app.extensions["crm.db"], app.config, utcnow())
+        if result.read or result.failed:
+            log.info(
+                "inboxes: %s replies, %s automatic replies, %s bounces, %s mailboxes failed",
+                result.replies, result.auto_replies, result.bounces, len(result.failed),
             )  # fmt: skip
 
 
@@ -92,6 +103,12 @@ def jobs(app) -> list[dict]:
             **common,
         },
         {
+            "id": "mailbox.sync",
+            "func": _run_mailbox_sync,
+            "trigger": IntervalTrigger(seconds=int(app.config["MAILBOX_SYNC_SECONDS"])),
+            **common,
+        },
+        {
             "id": "accounts.prune_logins",
             "func": _prune_logins,
             "trigger": CronTrigger(hour=3, minute=30),
@@ -115,6 +132,7 @@ def worker_command() -> None:
     _run_send_due(app)
     _run_digests(app)
     _run_mailbox_send(app)
+    _run_mailbox_sync(app)
     click.echo(f"Reminder worker running every {app.config['REMINDER_INTERVAL_SECONDS']} s.")
     try:
         scheduler.start()

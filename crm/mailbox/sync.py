@@ -1,0 +1,328 @@
+"""Reading the artist's inbox: replies, out-of-office answers and bounces become pitch
+history, so follow-ups stop by themselves.
+
+Incremental: each mailbox remembers the inbox's UIDVALIDITY and the last UID it read, so
+a sync fetches only what is new; a new mailbox (or a UIDVALIDITY change) starts from the
+date of its oldest open pitch, never the whole inbox. Each message is applied once however
+often, or in parallel, syncs run: the mailbox is claimed for the sync (a conditional UPDATE
+under a lease), and a message whose Message-ID is already in a pitch's thread is skipped.
+Each mailbox is its own unit, and within it each message: a malformed or hostile message is
+logged and skipped, never stopping the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.contacts.services import add_note, find_by_email
+from crm.db import rows_changed, utcnow
+from crm.mailbox.classify import Incoming, Kind, classify
+from crm.mailbox.connect import imap_session, said, server
+from crm.mailbox.services import password_of, servers_of
+from crm.models import (
+    Account,
+    Contact,
+    Direction,
+    EmailStatus,
+    FollowUp,
+    FollowUpState,
+    Mailbox,
+    MessageKind,
+    Pitch,
+    PitchMessage,
+    PitchStatus,
+    User,
+)
+from crm.pitches.services import cancel_open_follow_ups, change_status
+
+log = logging.getLogger("crm.mailbox")
+
+LEASE = dt.timedelta(minutes=10)
+BATCH = 50
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # larger messages are skipped, with a note
+FIRST_SYNC_DAYS = 30  # how far back a new mailbox looks when it has no open pitch
+
+
+def backoff(failures: int) -> dt.timedelta:
+    return min(dt.timedelta(minutes=2 * 3 ** max(0, failures - 1)), dt.timedelta(hours=6))
+
+
+@dataclass
+class SyncResult:
+    read: int = 0
+    replies: int = 0
+    auto_replies: int = 0
+    bounces: int = 0
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def sync(
+    factory: sessionmaker, config, now: dt.datetime | None = None, user_email: str | None = None
+) -> SyncResult:
+    """One pass over every connected mailbox (or one user's)."""
+    now = now or utcnow()
+    result = SyncResult()
+    with factory() as session:
+        query = select(Mailbox.id).where(
+            or_(Mailbox.next_sync_at.is_(None), Mailbox.next_sync_at <= now)
+        )
+        if user_email:  # one user's, now, whatever its retry delay says
+            query = (
+                select(Mailbox.id)
+                .join(User, User.id == Mailbox.user_id)
+                .where(User.email == user_email.strip().lower())
+            )
+        ids = session.scalars(query.order_by(Mailbox.id)).all()
+    for mailbox_id in ids:
+        try:
+            _sync_mailbox(factory, config, mailbox_id, now, result)
+        except Exception as exc:  # noqa: BLE001 - one mailbox never stops the others
+            log.exception("mailbox %s: sync failed", mailbox_id)
+            result.failed.append((mailbox_id, said(exc)))
+            _record_failure(factory, mailbox_id, now, said(exc))
+    return result
+
+
+def _record_failure(factory, mailbox_id: int, now: dt.datetime, reason: str) -> None:
+    with factory() as session:
+        mailbox = session.get(Mailbox, mailbox_id)
+        mailbox.sync_failures += 1
+        mailbox.next_sync_at = now + backoff(mailbox.sync_failures)
+        mailbox.last_error = f"Your inbox could not be read: {reason}"[:2000]
+        mailbox.sync_claimed_until = None
+        session.commit()
+
+
+def _claim(session: Session, mailbox_id: int, now: dt.datetime) -> bool:
+    claimed = rows_changed(
+        session.execute(
+            update(Mailbox)
+            .where(
+                Mailbox.id == mailbox_id,
+                or_(Mailbox.sync_claimed_until.is_(None), Mailbox.sync_claimed_until < now),
+            )
+            .values(sync_claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.commit()
+    return bool(claimed)
+
+
+def _since(session: Session, account: Account, now: dt.datetime) -> dt.date:
+    oldest = session.scalar(
+        select(Pitch.sent_at)
+        .where(Pitch.account_id == account.id, Pitch.status == PitchStatus.SENT)
+        .order_by(Pitch.sent_at)
+        .limit(1)
+    )
+    return (oldest or now - dt.timedelta(days=FIRST_SYNC_DAYS)).date()
+
+
+def _sync_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result: SyncResult):
+    with factory(expire_on_commit=False) as session:
+        if not _claim(session, mailbox_id, now):
+            return  # another sync is reading this mailbox
+        mailbox = session.get(Mailbox, mailbox_id)
+        account = session.get(Account, mailbox.account_id)
+        password = password_of(mailbox, config["MAILBOX_KEY"])
+        with imap_session(server(servers_of(mailbox), "imap"), mailbox.username, password) as c:
+            selected = c.select_folder("INBOX", readonly=True)
+            validity = int(selected[b"UIDVALIDITY"])
+            if mailbox.inbox_uidvalidity != validity:
+                uids = c.search(["SINCE", _since(session, account, now)])
+                last = 0
+            else:
+                last = mailbox.inbox_last_uid
+                uids = [u for u in c.search(["UID", f"{last + 1}:*"]) if u > last]
+            for start in range(0, len(uids), BATCH):
+                batch = sorted(uids)[start : start + BATCH]
+                sizes = c.fetch(batch, ["RFC822.SIZE"])
+                small = [
+                    u for u in batch if sizes.get(u, {}).get(b"RFC822.SIZE", 0) <= MAX_MESSAGE_BYTES
+                ]
+                for uid in set(batch) - set(small):
+                    result.skipped.append(f"message {uid}: over {MAX_MESSAGE_BYTES:,} bytes")
+                bodies = c.fetch(small, ["BODY.PEEK[]"]) if small else {}
+                for uid in batch:
+                    raw = bodies.get(uid, {}).get(b"BODY[]")
+                    if raw is not None:
+                        _apply_one(session, mailbox, account, raw, uid, validity, now, result)
+                    last = max(last, uid)
+                mailbox.inbox_uidvalidity, mailbox.inbox_last_uid = validity, last
+                session.commit()
+        mailbox.inbox_uidvalidity, mailbox.inbox_last_uid = validity, last
+        mailbox.last_sync_at, mailbox.sync_failures, mailbox.next_sync_at = now, 0, None
+        if mailbox.last_error.startswith("Your inbox could not be read"):
+            mailbox.last_error = ""
+        mailbox.sync_claimed_until = None
+        session.commit()
+
+
+def _apply_one(session, mailbox, account, raw: bytes, uid, validity, now, result) -> None:
+    try:
+        message = message_from_bytes(raw, policy=policy.default)
+        incoming = classify(message)
+        if not incoming.message_id:
+            incoming.message_id = f"<uid.{validity}.{uid}@mailbox-{mailbox.id}.stagedoor>"
+        if apply(session, account, mailbox, incoming, now):
+            result.read += 1
+            counter = {Kind.REPLY: "replies", Kind.AUTO_REPLY: "auto_replies"}.get(
+                incoming.kind, "bounces"
+            )
+            setattr(result, counter, getattr(result, counter) + 1)
+        session.commit()
+    except Exception as exc:  # noqa: BLE001 - a malformed message never stops the sync
+        session.rollback()
+        log.warning("mailbox %s: message %s skipped: %s", mailbox.id, uid, exc)
+        result.skipped.append(f"message {uid}: {type(exc).__name__}: {exc}")
+
+
+def _pitch_by_thread(session: Session, account: Account, ids: list[str]) -> Pitch | None:
+    ids = [i for i in ids if i][:50]
+    if not ids:
+        return None
+    pitch = session.scalar(
+        select(Pitch).where(Pitch.account_id == account.id, Pitch.message_id.in_(ids)).limit(1)
+    )
+    if pitch is not None:
+        return pitch
+    return session.scalar(
+        select(Pitch)
+        .join(PitchMessage, PitchMessage.pitch_id == Pitch.id)
+        .where(PitchMessage.account_id == account.id, PitchMessage.message_id.in_(ids))
+        .limit(1)
+    )
+
+
+def _latest_open_pitch(session: Session, account: Account, contact: Contact) -> Pitch | None:
+    return session.scalar(
+        select(Pitch)
+        .where(
+            Pitch.account_id == account.id,
+            Pitch.contact_id == contact.id,
+            Pitch.status.in_([PitchStatus.SENT, PitchStatus.BOUNCED]),
+        )
+        .order_by(Pitch.sent_at.desc(), Pitch.id.desc())
+        .limit(1)
+    )
+
+
+def match(session: Session, account: Account, incoming: Incoming) -> Pitch | None:
+    """The pitch a message belongs to: by its thread (In-Reply-To, References, or the
+    returned message's Message-ID for a bounce), else by its sender (or a bounce's failed
+    recipient) among the contacts, their most recent open pitch."""
+    pitch = _pitch_by_thread(session, account, incoming.references)
+    if pitch is not None:
+        return pitch
+    for address in (
+        incoming.failed if incoming.kind in (Kind.BOUNCE, Kind.SOFT_BOUNCE) else [incoming.sender]
+    ):
+        contact = find_by_email(session, account, address) if address else None
+        if contact is not None:
+            found = _latest_open_pitch(session, account, contact)
+            if found is not None:
+                return found
+    return None
+
+
+def _seen(session: Session, account: Account, message_id: str) -> bool:
+    return (
+        session.scalar(
+            select(PitchMessage.id).where(
+                PitchMessage.account_id == account.id,
+                PitchMessage.message_id == message_id,
+                PitchMessage.direction == Direction.IN,
+            )
+        )
+        is not None
+    )
+
+
+KINDS = {
+    Kind.REPLY: MessageKind.REPLY,
+    Kind.AUTO_REPLY: MessageKind.AUTO_REPLY,
+    Kind.BOUNCE: MessageKind.BOUNCE,
+    Kind.SOFT_BOUNCE: MessageKind.BOUNCE,
+}
+
+
+def apply(
+    session: Session, account: Account, mailbox: Mailbox, incoming: Incoming, now: dt.datetime
+) -> bool:
+    """Apply one classified message to its pitch; False when it is none of ours (a
+    stranger, a newsletter, the artist's own message) or was applied before."""
+    if incoming.sender == mailbox.email.lower() and incoming.kind == Kind.REPLY:
+        return False
+    if _seen(session, account, incoming.message_id):
+        return False
+    pitch = match(session, account, incoming)
+    if pitch is None:
+        return False
+    session.add(
+        PitchMessage(
+            account_id=account.id, pitch_id=pitch.id, direction=Direction.IN,
+            kind=KINDS[incoming.kind], sender=incoming.sender[:320],
+            recipient=mailbox.email, subject=incoming.subject, message_id=incoming.message_id,
+            at=incoming.at, text=incoming.text if incoming.kind != Kind.BOUNCE
+            else incoming.reason or incoming.text[:2000],
+        )
+    )  # fmt: skip
+    if incoming.kind == Kind.REPLY and pitch.status in (PitchStatus.SENT, PitchStatus.BOUNCED):
+        change_status(session, account, pitch, PitchStatus.REPLIED, now)
+        if incoming.unsubscribe:
+            add_note(
+                session, account, pitch.contact,
+                "Their reply asks not to be emailed again: mark them do-not-contact on their"
+                " page if so.", pitch=pitch, now=now,
+            )  # fmt: skip
+    elif incoming.kind == Kind.AUTO_REPLY and incoming.returns_on:
+        _move_follow_ups_past(session, account, pitch, incoming.returns_on, now)
+    elif incoming.kind == Kind.BOUNCE and pitch.status not in (
+        PitchStatus.REPLIED, PitchStatus.INTERESTED, PitchStatus.WON, PitchStatus.DECLINED,
+    ):  # fmt: skip
+        pitch.status = PitchStatus.BOUNCED
+        pitch.delivery_error = (incoming.reason or "The address bounced.")[:2000]
+        pitch.contact.email_status = EmailStatus.BOUNCED
+        cancel_open_follow_ups(session, pitch, "the address bounced")
+    session.flush()
+    return True
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    day += dt.timedelta(days=1)
+    while day.isoweekday() > 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _move_follow_ups_past(session, account, pitch: Pitch, back: dt.date, now) -> None:
+    """An out-of-office that says when they are back: the open follow-ups that would fall
+    before it move to the next working day after it, at the same local time."""
+    zone = ZoneInfo(account.timezone)
+    target = next_working_day(back)
+    before = dt.datetime.combine(target, dt.time(), zone).astimezone(dt.UTC)
+    moved = 0
+    for follow_up in session.scalars(
+        select(FollowUp).where(
+            FollowUp.pitch_id == pitch.id,
+            FollowUp.state == FollowUpState.OPEN,
+            FollowUp.due_at < before,
+        )
+    ):
+        local_time = follow_up.due_at.astimezone(zone).time()
+        follow_up.due_at = dt.datetime.combine(target, local_time, zone).astimezone(dt.UTC)
+        moved += 1
+    if moved:
+        add_note(
+            session, account, pitch.contact,
+            f"Out of office until {back:%d %b %Y}: {moved} follow-up"
+            f"{'s' if moved != 1 else ''} moved to {target:%a %d %b %Y}.", pitch=pitch, now=now,
+        )  # fmt: skip
