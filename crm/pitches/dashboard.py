@@ -19,10 +19,12 @@ from crm.mailbox.services import mailbox_for_account
 from crm.models import (
     REPLY_STATUSES,
     Account,
+    Direction,
     EmailTemplate,
     FollowUp,
     FollowUpState,
     Pitch,
+    PitchMessage,
     PitchStatus,
     Release,
     Role,
@@ -61,6 +63,7 @@ def dashboard():
         statuses=list(PitchStatus),
         reminder_problem=failing_reminders(session, account),
         going_out=going_out(session, account),
+        new_replies=new_replies(session, account),
         mailbox=mailbox_for_account(session, account),
         action_form=EmptyForm(),
     )
@@ -191,6 +194,26 @@ def going_out(session: Session, account: Account, now: dt.datetime | None = None
             .limit(GOING_OUT_SHOWN)
             .options(selectinload(Pitch.contact))
         )
+    )
+
+
+REPLIES_SHOWN = 8
+
+
+def new_replies(session: Session, account: Account) -> list:
+    """What came back from the inbox, newest first: replies, automatic replies, bounces."""
+    return list(
+        session.execute(
+            select(PitchMessage, Pitch)
+            .join(Pitch, Pitch.id == PitchMessage.pitch_id)
+            .where(
+                PitchMessage.account_id == account.id,
+                PitchMessage.direction == Direction.IN,
+            )
+            .order_by(PitchMessage.at.desc(), PitchMessage.id.desc())
+            .limit(REPLIES_SHOWN)
+            .options(selectinload(Pitch.contact))
+        ).all()
     )
 
 

@@ -227,3 +227,14 @@ def test_a_message_over_the_size_cap_is_skipped_with_a_note(
     result = synced(app)
     assert result.read == 0 and "over 1,048,576 bytes" in result.skipped[0]
     assert reload(session, pitched).status == PitchStatus.SENT
+
+
+def test_the_dashboard_shows_new_replies_with_one_click_outcomes(
+    app, logged_in, session, pitched, dovecot, mailbox_user
+):
+    deliver(dovecot, mailbox_user, "gmail_reply.eml", pitched)
+    synced(app)
+    page = logged_in.get("/").get_data(as_text=True)
+    assert "New replies" in page and "Love it, Robin." in page
+    logged_in.submit(f"/pitches/{pitched.id}/status", {"status": "interested", "next": "/"})
+    assert reload(session, pitched).status == PitchStatus.INTERESTED
