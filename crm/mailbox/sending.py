@@ -241,42 +241,47 @@ def _take_slot(session: Session, mailbox: Mailbox, now: dt.datetime) -> bool:
     return bool(taken)
 
 
-def _claim_next(session: Session, account_id: int, now: dt.datetime) -> Pitch | None:
-    """The account's next due pitch, claimed for this pass. The candidate is read first
-    (locked, skipping rows another pass holds, on PostgreSQL), then claimed by an UPDATE
-    that checks again that it is due and unclaimed: not one UPDATE over a LIMIT 1
-    subquery, which PostgreSQL may evaluate more than once and so claim several rows."""
+def _claim_one(session: Session, model, due, order, token_column, until_column, account_id: int,
+               now: dt.datetime, *load):  # fmt: skip
+    """The account's next due row of `model` (a pitch, or a follow-up email), claimed for
+    this pass. The candidate is read first (locked, skipping rows another pass holds, on
+    PostgreSQL), then claimed by an UPDATE that checks again that it is due and unclaimed:
+    not one UPDATE over a LIMIT 1 subquery, which PostgreSQL may evaluate more than once
+    and so claim several rows."""
     token = uuid.uuid4().hex
     for _attempt in range(20):
-        candidate = (
-            select(Pitch.id)
-            .where(Pitch.account_id == account_id, _due(now))
-            .order_by(Pitch.send_at, Pitch.id)
-            .limit(1)
-        )
+        candidate = select(model.id).where(model.account_id == account_id, due).order_by(*order)
+        candidate = candidate.limit(1)
         if session.get_bind().dialect.name == "postgresql":
             candidate = candidate.with_for_update(skip_locked=True)
-        pitch_id = session.scalar(candidate)
-        if pitch_id is None:
+        row_id = session.scalar(candidate)
+        if row_id is None:
             session.commit()
             return None
         claimed = rows_changed(
             session.execute(
-                update(Pitch)
-                .where(Pitch.id == pitch_id, _due(now))
-                .values(send_claim=token, send_claimed_until=now + LEASE)
+                update(model)
+                .where(model.id == row_id, due)
+                .values({token_column: token, until_column: now + LEASE})
                 .execution_options(synchronize_session=False)
             )
         )
         session.commit()
         if claimed:
             return session.scalar(
-                select(Pitch)
-                .where(Pitch.id == pitch_id)
-                .options(selectinload(Pitch.contact))
+                select(model)
+                .where(model.id == row_id)
+                .options(*load)
                 .execution_options(populate_existing=True)
             )
     return None  # others are claiming as fast: they will send it
+
+
+def _claim_next(session: Session, account_id: int, now: dt.datetime) -> Pitch | None:
+    return _claim_one(
+        session, Pitch, _due(now), (Pitch.send_at, Pitch.id), "send_claim",
+        "send_claimed_until", account_id, now, selectinload(Pitch.contact),
+    )  # fmt: skip
 
 
 def _send_for_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result) -> None:
@@ -444,38 +449,11 @@ def _follow_up_due(now: dt.datetime):
 
 
 def _claim_next_follow_up(session: Session, account_id: int, now: dt.datetime) -> FollowUp | None:
-    """The account's next due follow-up email, claimed like a pitch (see _claim_next)."""
-    token = uuid.uuid4().hex
-    for _attempt in range(20):
-        candidate = (
-            select(FollowUp.id)
-            .where(FollowUp.account_id == account_id, _follow_up_due(now))
-            .order_by(FollowUp.due_at, FollowUp.id)
-            .limit(1)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            candidate = candidate.with_for_update(skip_locked=True)
-        follow_up_id = session.scalar(candidate)
-        if follow_up_id is None:
-            session.commit()
-            return None
-        claimed = rows_changed(
-            session.execute(
-                update(FollowUp)
-                .where(FollowUp.id == follow_up_id, _follow_up_due(now))
-                .values(claim_token=token, claimed_until=now + LEASE)
-                .execution_options(synchronize_session=False)
-            )
-        )
-        session.commit()
-        if claimed:
-            return session.scalar(
-                select(FollowUp)
-                .where(FollowUp.id == follow_up_id)
-                .options(selectinload(FollowUp.pitch).selectinload(Pitch.contact))
-                .execution_options(populate_existing=True)
-            )
-    return None
+    return _claim_one(
+        session, FollowUp, _follow_up_due(now), (FollowUp.due_at, FollowUp.id), "claim_token",
+        "claimed_until", account_id, now,
+        selectinload(FollowUp.pitch).selectinload(Pitch.contact),
+    )  # fmt: skip
 
 
 def _follow_up_template(session: Session, account: Account, follow_up: FollowUp):
