@@ -22,6 +22,7 @@ from crm.models import (
     Direction,
     EmailTemplate,
     FollowUp,
+    FollowUpKind,
     FollowUpState,
     Pitch,
     PitchMessage,
@@ -183,18 +184,41 @@ def funnel(session: Session, account: Account, release_id: int | None) -> list[t
 GOING_OUT_SHOWN = 10
 
 
-def going_out(session: Session, account: Account, now: dt.datetime | None = None) -> list[Pitch]:
-    """What the mailbox will send by itself in the next 7 days, soonest first."""
+@dataclass
+class GoingOut:
+    """One email the mailbox will send by itself: a queued pitch, or a follow-up email."""
+
+    at: dt.datetime
+    pitch: Pitch
+    follow_up: FollowUp | None = None
+
+
+def going_out(session: Session, account: Account, now: dt.datetime | None = None) -> list:
+    """What the mailbox will send by itself in the next 7 days, soonest first: queued
+    pitches and follow-up emails, each of which the artist can hold."""
     horizon = (now or utcnow()) + dt.timedelta(days=7)
-    return list(
-        session.scalars(
-            owned(Pitch, account)
-            .where(Pitch.status == PitchStatus.SCHEDULED, Pitch.send_at < horizon)
-            .order_by(Pitch.send_at, Pitch.id)
-            .limit(GOING_OUT_SHOWN)
-            .options(selectinload(Pitch.contact))
-        )
+    pitches = session.scalars(
+        owned(Pitch, account)
+        .where(Pitch.status == PitchStatus.SCHEDULED, Pitch.send_at < horizon)
+        .order_by(Pitch.send_at, Pitch.id)
+        .limit(GOING_OUT_SHOWN)
+        .options(selectinload(Pitch.contact))
     )
+    follow_ups = session.scalars(
+        owned(FollowUp, account)
+        .where(
+            FollowUp.kind == FollowUpKind.EMAIL,
+            FollowUp.state == FollowUpState.OPEN,
+            FollowUp.due_at < horizon,
+        )
+        .order_by(FollowUp.due_at, FollowUp.id)
+        .limit(GOING_OUT_SHOWN)
+        .options(selectinload(FollowUp.pitch).selectinload(Pitch.contact))
+    )
+    items = [GoingOut(p.send_at, p) for p in pitches if p.send_at] + [
+        GoingOut(f.due_at, f.pitch, f) for f in follow_ups
+    ]
+    return sorted(items, key=lambda item: item.at)[:GOING_OUT_SHOWN]
 
 
 REPLIES_SHOWN = 8

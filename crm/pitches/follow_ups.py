@@ -10,7 +10,7 @@ from crm.accounts.current import current_account, owned_or_404
 from crm.db import get_session, transaction
 from crm.fields import FieldError, clean_date
 from crm.mail_templates import services as template_services
-from crm.models import FollowUp, FollowUpState
+from crm.models import FollowUp, FollowUpKind, FollowUpState
 from crm.pitches import services
 from crm.security import safe_next
 
@@ -56,6 +56,21 @@ def act(follow_up_id: int, action: str):
                 )
             message = f"{what} snoozed."
     flash(message, "success")
+    return redirect(safe_next(request.form.get("next"), url_for("home.index")))
+
+
+@bp.post("/<int:follow_up_id>/hold")
+def hold(follow_up_id: int):
+    """Stop a follow-up email from going by itself: it becomes a reminder to the artist."""
+    follow_up = owned_or_404(FollowUp, follow_up_id)
+    session = get_session()
+    with transaction(session):
+        follow_up.kind = FollowUpKind.REMINDER
+    flash(
+        f"Held: follow-up #{follow_up.sequence} with {follow_up.pitch.contact.display_name} will"
+        " not be emailed; you will be reminded instead.",
+        "success",
+    )
     return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 

@@ -362,3 +362,19 @@ def test_the_reminder_pass_leaves_email_follow_ups_to_the_mailbox(
     with app.app_context():
         result = remind(app.extensions["crm.db"], app.config, NOW + dt.timedelta(days=7, hours=1))
     assert result.reminded == 0
+
+
+def test_the_dashboard_shows_a_coming_follow_up_email_and_holds_it(
+    app, logged_in, session, user, connected, ana, smtp_server, emailed_cadence
+):
+    from crm.models import FollowUpKind
+
+    pitch = sent_pitch(app, session, user, ana, smtp_server)
+    first = pitch.follow_ups[0]
+    first.due_at = utcnow() + dt.timedelta(days=2)  # within the dashboard's next 7 days
+    session.commit()
+    page = logged_in.get("/").get_data(as_text=True)
+    assert "Going out from your mailbox" in page and "follow-up #1 to" in page
+    logged_in.submit(f"/follow-ups/{first.id}/hold", {"next": "/"})
+    session.expire_all()
+    assert session.get(type(first), first.id).kind == FollowUpKind.REMINDER
