@@ -120,14 +120,16 @@ def load(session, key: str, accounts: int, per_account: int, smtp_port: int, ima
     session.commit()
 
 
-def reset(session) -> None:
-    """Every pitch scheduled again, its thread and follow-ups gone: the next round sends
-    the same 1,000."""
+def reset(session, total: int) -> None:
+    """The benchmark's pitches scheduled again, their threads and follow-ups gone: the next
+    round sends the same ones (the stored old ones stay sent)."""
     session.execute(text("DELETE FROM follow_ups"))
     session.execute(text("DELETE FROM pitch_messages"))
     session.execute(
-        update(Pitch).values(status=PitchStatus.SCHEDULED, send_at=NOW, sent_at=None,
-                             message_id="", send_claim=None, send_claimed_until=None)
+        update(Pitch)
+        .where(Pitch.id <= total)
+        .values(status=PitchStatus.SCHEDULED, send_at=NOW, sent_at=None, message_id="",
+                send_claim=None, send_claimed_until=None)
     )  # fmt: skip
     session.execute(update(Mailbox).values(next_send_at=None, last_error=""))
     session.commit()
@@ -180,7 +182,7 @@ def run(url: str | None, accounts: int, per_account: int, stored: int, rounds: i
     total = accounts * per_account
     subject_s, floor_s = [], []
     for _ in range(rounds):  # A B A B: a drifting machine cannot flatter either side
-        reset(session)
+        reset(session, total)
         started = time.perf_counter()
         with app.app_context():
             result = send_due(app.extensions["crm.db"], app.config, NOW)
@@ -204,7 +206,7 @@ def run(url: str | None, accounts: int, per_account: int, stored: int, rounds: i
             for n in range(start, min(start + 50_000, stored + 1))
         ])  # fmt: skip
     session.commit()
-    reset(session)
+    reset(session, total)
     if url:
         session.execute(text("ANALYZE"))
         session.commit()
