@@ -528,16 +528,22 @@ def _deliver_follow_up(session, config, smtp, mailbox, account, follow_up, now) 
     )  # fmt: skip
     follow_up.state_reason = "emailed"
     follow_up.claim_token, follow_up.claimed_until, follow_up.reminder_error = None, None, ""
+    _record_sent(session, pitch, mailbox, MessageKind.FOLLOW_UP, message, rendered.body, now)
+    _copy_to_sent(session, mailbox, smtp, message, now)
+    return "sent"
+
+
+def _record_sent(session, pitch: Pitch, mailbox, kind, message, text: str, now) -> None:
+    """The message in the pitch's thread, committed at once (see _mark_sent)."""
     session.add(
         PitchMessage(
-            account_id=account.id, pitch_id=pitch.id, direction=Direction.OUT,
-            kind=MessageKind.FOLLOW_UP, sender=mailbox.email, recipient=pitch.contact.email,
-            subject=str(message["Subject"]), message_id=msgid, at=now, text=rendered.body,
+            account_id=pitch.account_id, pitch_id=pitch.id, direction=Direction.OUT, kind=kind,
+            sender=mailbox.email, recipient=pitch.contact.email,
+            subject=str(message["Subject"]), message_id=str(message["Message-ID"]), at=now,
+            text=text,
         )
     )  # fmt: skip
     session.commit()
-    _copy_to_sent(session, mailbox, smtp, message, now)
-    return "sent"
 
 
 def _mark_sent(session, account, pitch, mailbox, msgid, message, now) -> None:
@@ -547,14 +553,7 @@ def _mark_sent(session, account, pitch, mailbox, msgid, message, now) -> None:
     pitch.send_claim, pitch.send_claimed_until = None, None
     pitch.delivery_error = ""
     change_status(session, account, pitch, PitchStatus.SENT, now)
-    session.add(
-        PitchMessage(
-            account_id=account.id, pitch_id=pitch.id, direction=Direction.OUT,
-            kind=MessageKind.PITCH, sender=mailbox.email, recipient=pitch.contact.email,
-            subject=str(message["Subject"]), message_id=msgid, at=now, text=pitch.body,
-        )
-    )  # fmt: skip
-    session.commit()
+    _record_sent(session, pitch, mailbox, MessageKind.PITCH, message, pitch.body, now)
 
 
 def _bounce(session, pitch: Pitch, reason: str, now: dt.datetime) -> None:
