@@ -17,6 +17,7 @@ from crm.forms import EmptyForm
 from crm.mail_templates import services as template_services
 from crm.mailbox.services import mailbox_for_account
 from crm.models import (
+    MANUAL_STATUSES,
     REPLY_STATUSES,
     Account,
     Direction,
@@ -51,17 +52,18 @@ def dashboard():
     release_id = id_from(request.args.get("release_id"))
     stats = template_services.template_stats(session, account)
     templates = {t.id: t for t in session.scalars(owned(EmailTemplate, account))}
+    by_release = status_counts_by_release(session, account)
     return render_template(
         "pitches/dashboard.html",
         agenda=agenda(session, account),
         agenda_counted=AGENDA_COUNTED,
-        by_release=status_counts_by_release(session, account),
+        by_release=by_release,
         by_role=reply_rate_by_role(session, account),
         by_template=[(templates[tid], s) for tid, s in stats.items() if tid in templates],
         funnel=funnel(session, account, release_id),
         releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
         release_id=release_id,
-        statuses=list(PitchStatus),
+        statuses=shown_statuses(by_release),
         reminder_problem=failing_reminders(session, account),
         going_out=going_out(session, account),
         new_replies=new_replies(session, account),
@@ -129,6 +131,13 @@ def agenda(
 
     loaded = {name: first(conditions) if counts[name] else [] for name, conditions in parts.items()}
     return Agenda(**loaded, counts=counts)
+
+
+def shown_statuses(by_release: list[tuple]) -> list[PitchStatus]:
+    """The table's columns: every status a person sets, and scheduled or bounced only when
+    some release has such pitches (most accounts never do, and the table is wide)."""
+    used = {status for _release, counts in by_release for status in counts}
+    return [s for s in PitchStatus if s in MANUAL_STATUSES or s in used]
 
 
 def status_counts_by_release(session: Session, account: Account) -> list[tuple]:
