@@ -348,24 +348,19 @@ class _Connection:
     def __enter__(self) -> _Connection:
         return self
 
+    def _open(self, session_of, side: str):
+        return self._stack.enter_context(
+            session_of(server(servers_of(self.mailbox), side), self.mailbox.username, self.password)
+        )
+
     def send(self, message) -> dict:
         if self.client is None:
-            self.client = self._stack.enter_context(
-                smtp_session(
-                    server(servers_of(self.mailbox), "smtp"), self.mailbox.username,
-                    self.password,
-                )
-            )  # fmt: skip
+            self.client = self._open(smtp_session, "smtp")
         return self.client.send_message(message)
 
     def imap(self):
         if self._imap is None:
-            self._imap = self._stack.enter_context(
-                imap_session(
-                    server(servers_of(self.mailbox), "imap"), self.mailbox.username,
-                    self.password,
-                )
-            )  # fmt: skip
+            self._imap = self._open(imap_session, "imap")
         return self._imap
 
     def __exit__(self, *exc) -> None:

@@ -1,14 +1,12 @@
 """Every due follow-up is reminded exactly once, over a real SMTP server."""
 
 import datetime as dt
-import email.policy
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from email import message_from_bytes
 from pathlib import Path
 
 import pytest
@@ -21,37 +19,15 @@ from crm.models import Account, FollowUp, FollowUpState, PitchStatus, User
 from crm.pitches import services as pitch_services
 from crm.reminders import passes
 from crm.reminders.passes import LEASE, claim, send_digests, send_due, unsubscribe_token
-from tests.conftest import free_port
+from tests.conftest import Outbox, free_port
 
 NOW = dt.datetime(2026, 3, 20, 10, 0, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives and can refuse recipients."""
-
-    def __init__(self):
-        self.messages = []
-        self.refuse: set[str] = set()
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if address in self.refuse:
-            return "550 5.1.1 No such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        with self.lock:
-            message = message_from_bytes(envelope.content, policy=email.policy.default)
-            message.recipients = list(envelope.rcpt_tos)
-            self.messages.append(message)
-        return "250 OK"
-
-
 @pytest.fixture
 def inbox(app):
-    handler = Inbox()
+    handler = Outbox()  # the same handler as the mailbox tests', without AUTH here
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
@@ -261,7 +237,7 @@ def test_a_refused_recipient_does_not_block_or_double_the_others(app, inbox, due
     )
     session.add(colleague)
     session.commit()
-    inbox.refuse.add("manager@example.com")
+    inbox.refuse["manager@example.com"] = "550 5.1.1 No such user"
     assert run_pass(app).sent_emails == 1
     assert run_pass(app, NOW + dt.timedelta(hours=1)).sent_emails == 0
     [message] = inbox.messages
