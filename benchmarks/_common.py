@@ -158,3 +158,41 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     return f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}"
+
+
+class Sink:
+    """An aiosmtpd handler that counts what it is given, in a counter the benchmark reads."""
+
+    def __init__(self, count):
+        self.count = count
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        with self.count.get_lock():
+            self.count.value += 1
+        return "250 OK"
+
+
+def _accept_password(password: str):
+    from aiosmtpd.smtp import AuthResult
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=auth_data.password == password.encode(), handled=False)
+
+    return authenticator
+
+
+def smtp_server(port: int, count, ready, stop, password: str | None = None) -> None:
+    """aiosmtpd in a process of its own, as a mail server is: not sharing the pass's GIL.
+    With `password`, it asks for a login (AUTH) and accepts only that password."""
+    from aiosmtpd.controller import Controller
+
+    auth = (
+        {"authenticator": _accept_password(password), "auth_required": True,
+         "auth_require_tls": False}
+        if password else {}
+    )  # fmt: skip
+    controller = Controller(Sink(count), hostname="127.0.0.1", port=port, **auth)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()

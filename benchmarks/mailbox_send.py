@@ -20,12 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiosmtpd.controller import Controller  # noqa: E402
-from aiosmtpd.smtp import AuthResult  # noqa: E402
 from sqlalchemy import create_engine, insert, select, text, update  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from benchmarks._common import fresh_app, machine, median_ms, timed  # noqa: E402
+from benchmarks._common import fresh_app, machine, median_ms, smtp_server, timed  # noqa: E402
 from crm.mailbox import secrets  # noqa: E402
 from crm.mailbox.sending import _due, send_due  # noqa: E402
 from crm.models import Account, Contact, Mailbox, Pitch, PitchStatus, User  # noqa: E402
@@ -34,32 +32,6 @@ COLUMNS = [("case", "case"), ("value", "value")]
 # A Tuesday at 10:00 UTC: inside every mailbox's window.
 NOW = dt.datetime(2026, 3, 17, 10, 0, tzinfo=dt.UTC)
 PASSWORD = "bench-app-password"
-
-
-class Sink:
-    def __init__(self, count):
-        self.count = count
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        with self.count.get_lock():
-            self.count.value += 1
-        return "250 OK"
-
-
-def smtp_server(port: int, count, ready, stop) -> None:
-    """aiosmtpd with AUTH in a process of its own, as a mail server is."""
-
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        return AuthResult(success=auth_data.password == PASSWORD.encode(), handled=False)
-
-    controller = Controller(
-        Sink(count), hostname="127.0.0.1", port=port, authenticator=authenticator,
-        auth_required=True, auth_require_tls=False,
-    )  # fmt: skip
-    controller.start()
-    ready.set()
-    stop.wait()
-    controller.stop()
 
 
 def free_port() -> int:
@@ -175,7 +147,9 @@ def run(url: str | None, accounts: int, per_account: int, stored: int, rounds: i
     smtp_port, imap_port = free_port(), free_port()  # nothing listens on imap_port
     count, ready, stop = (multiprocessing.Value("i", 0), multiprocessing.Event(),
                           multiprocessing.Event())  # fmt: skip
-    server = multiprocessing.Process(target=smtp_server, args=(smtp_port, count, ready, stop))
+    server = multiprocessing.Process(
+        target=smtp_server, args=(smtp_port, count, ready, stop, PASSWORD)
+    )
     server.start()
     ready.wait(30)
     load(session, app.config["MAILBOX_KEY"], accounts, per_account, smtp_port, imap_port)

@@ -15,37 +15,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from benchmarks._common import fresh_app, machine, median_ms, timed  # noqa: E402
+from benchmarks._common import fresh_app, machine, median_ms, smtp_server, timed  # noqa: E402
 from crm.models import Account, Contact, FollowUp, Pitch, User  # noqa: E402
 from crm.reminders.passes import due_batch, send_due  # noqa: E402
 
 COLUMNS = [("case", "case"), ("value", "value")]
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
-
-
-class Sink:
-    """Counts what it is given, in a shared counter the benchmark reads."""
-
-    def __init__(self, count):
-        self.count = count
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        with self.count.get_lock():
-            self.count.value += 1
-        return "250 OK"
-
-
-def smtp_server(port: int, count, ready, stop) -> None:
-    """aiosmtpd in a process of its own, as a mail server is: not sharing the pass's GIL."""
-    controller = Controller(Sink(count), hostname="127.0.0.1", port=port)
-    controller.start()
-    ready.set()
-    stop.wait()
-    controller.stop()
 
 
 def load(session, accounts: int, due: int, stored: int) -> None:
