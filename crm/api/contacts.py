@@ -10,7 +10,13 @@ from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
 from crm.api.schemas import PageArgs, envelope, page_of
 from crm.contacts import services
-from crm.contacts.fields import CONTACT_FIELDS, TEXT_LIMITS, clean_contact, require_name_or_email
+from crm.contacts.fields import (
+    CONTACT_FIELDS,
+    MAX_OTHER_EMAILS,
+    TEXT_LIMITS,
+    clean_contact,
+    require_name_or_email,
+)
 from crm.db import get_session, transaction
 from crm.imports.export import stream_export
 from crm.imports.reading import UnreadableFile
@@ -56,6 +62,12 @@ class ContactInSchema(Schema):
     linkedin = fields.String(**TEXT)
     notes = Text("notes")
     do_not_contact = fields.Boolean(allow_none=True)
+    other_emails = fields.List(
+        fields.String(validate=validate.Length(max=254), metadata={"format": "email"}),
+        allow_none=True,
+        validate=validate.Length(max=MAX_OTHER_EMAILS),
+        metadata={"description": "Further addresses of the same person"},
+    )
 
 
 class ContactSchema(Schema):
@@ -78,6 +90,11 @@ class ContactSchema(Schema):
     linkedin = fields.String(required=True)
     notes = fields.String(required=True)
     do_not_contact = fields.Boolean(required=True)
+    other_emails = fields.List(fields.String(), required=True)
+    role_inferred = fields.Boolean(
+        required=True,
+        metadata={"description": "The role was guessed by an import; setting it confirms it"},
+    )
     email_status = fields.String(
         required=True, validate=validate.OneOf(["ok", "bounced"]),
         metadata={"description": "bounced: a mail server refused the address (read-only)"},

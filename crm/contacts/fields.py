@@ -36,6 +36,7 @@ CONTACT_FIELDS = (
     "linkedin",
     "notes",
     "do_not_contact",
+    "other_emails",
 )
 TEXT_LIMITS = {
     "first_name": 100,
@@ -52,6 +53,7 @@ SOCIAL_HOSTS = {
     "tiktok": ("tiktok.com",),
 }
 MAX_LIST_ITEMS = 30
+MAX_OTHER_EMAILS = 10
 MAX_LIST_ITEM_LENGTH = 60
 
 _ROLE_BY_WORD = {fold(label): role for role, label in ROLE_LABELS.items()}
@@ -125,6 +127,34 @@ def clean_email(value: str) -> str | None:
 
 def email_key(email: str | None) -> str | None:
     return email.lower() if email else None
+
+
+def clean_other_emails(value: object, main: object = "") -> list[str]:
+    """Further addresses of the person: a list, or text joined with `;` (commas, spaces and
+    lines work too). Each is checked like the main one; repeats, and the main address
+    itself, are dropped, case-insensitively."""
+    items = value if isinstance(value, list | tuple) else re.split(r"[;,\s]+", str(value or ""))
+    seen: dict[str, str] = {}
+    main_key = None
+    if main:
+        try:
+            main_key = email_key(clean_email(str(main)))
+        except FieldError:
+            main_key = None  # the main address gets its own message
+    for item in items:
+        address = str(item or "").strip()
+        if not address:
+            continue
+        try:
+            email = clean_email(address)
+        except FieldError as exc:
+            raise FieldError(f"{address[:80]}: {exc}") from None
+        key = email_key(email)
+        if email and key != main_key:
+            seen.setdefault(key, email)
+    if len(seen) > MAX_OTHER_EMAILS:
+        raise FieldError(f"At most {MAX_OTHER_EMAILS} further addresses.")
+    return list(seen.values())
 
 
 @lru_cache(maxsize=1024)
@@ -277,6 +307,7 @@ _CLEANERS: dict[str, Callable[[object, Mapping[str, object]], object]] = {
         for network in SOCIAL_HOSTS
     },
     "do_not_contact": lambda value, raw: clean_bool(value),
+    "other_emails": lambda value, raw: clean_other_emails(value, raw.get("email") or ""),
 }
 
 

@@ -16,6 +16,12 @@ class ContactForm(BaseForm):
     first_name = StringField("First name")
     last_name = StringField("Last name")
     email = StringField("Email", render_kw={"type": "email", "autocomplete": "off"})
+    other_emails = TextAreaField(
+        "Other email addresses",
+        description="One a line: a work and a personal address, say. Replies from any of"
+        " them count, and an import finds the person by any of them.",
+        render_kw={"rows": 2, "autocomplete": "off", "spellcheck": "false"},
+    )
     phone = StringField(
         "Phone",
         render_kw={"type": "tel"},
@@ -65,6 +71,7 @@ class ContactForm(BaseForm):
         data = dict(values)
         data["genres"] = "; ".join(values.get("genres", []))
         data["tags"] = "; ".join(values.get("tags", []))
+        data["other_emails"] = "\n".join(values.get("other_emails", []))
         return data
 
 

@@ -21,6 +21,7 @@ from crm.models import (
     Company,
     CompanyKind,
     Contact,
+    ContactEmail,
     ContactNote,
     EmailStatus,
     Pitch,
@@ -183,12 +184,44 @@ def filter_choices(session: Session, account: Account) -> dict[str, list[str]]:
 def find_by_email(
     session: Session, account: Account, email: str | None, exclude_id: int | None = None
 ) -> Contact | None:
-    if not email:
+    """The contact with this address, main or further one (case-insensitive)."""
+    return find_by_emails(session, account, [email] if email else [], exclude_id)
+
+
+def find_by_emails(
+    session: Session, account: Account, emails: list[str], exclude_id: int | None = None
+) -> Contact | None:
+    """A contact having any of these addresses, as its main or a further one."""
+    keys = [key for key in (email_key(e) for e in emails) if key]
+    if not keys:
         return None
-    stmt = owned(Contact, account).where(Contact.email_key == email_key(email))
+    further = select(ContactEmail.contact_id).where(
+        ContactEmail.account_id == account.id, ContactEmail.email_key.in_(keys)
+    )
+    stmt = owned(Contact, account).where((Contact.email_key.in_(keys)) | Contact.id.in_(further))
     if exclude_id is not None:
         stmt = stmt.where(Contact.id != exclude_id)
-    return session.scalar(stmt)
+    return session.scalar(stmt.limit(1))
+
+
+def email_owners(session: Session, account: Account) -> dict[str, int]:
+    """Every address of the account, main and further, with its contact's id: how an
+    import tells new people from known ones without a query a row."""
+    owners = dict(
+        session.execute(
+            select(ContactEmail.email_key, ContactEmail.contact_id).where(
+                ContactEmail.account_id == account.id
+            )
+        ).all()
+    )
+    owners.update(
+        session.execute(
+            select(Contact.email_key, Contact.id).where(
+                Contact.account_id == account.id, Contact.email_key.is_not(None)
+            )
+        ).all()
+    )
+    return owners
 
 
 class Resolver:
@@ -255,14 +288,20 @@ class Resolver:
 
 
 def derived_fields(
-    first_name: str, last_name: str, email: str | None, company: str, notes: str
+    first_name: str,
+    last_name: str,
+    email: str | None,
+    company: str,
+    notes: str,
+    other_emails: list[str] | tuple[str, ...] = (),
 ) -> dict[str, str | None]:
     """What the list sorts and searches on, from a contact's own fields."""
     name = " ".join(p for p in (last_name, first_name) if p)
+    words = (first_name, last_name, email or "", *other_emails, company, notes)
     return {
         "sort_name": fold(name or email or "")[:220],
         "company_key": fold(company) or None,
-        "search_text": fold(" ".join((first_name, last_name, email or "", company, notes))),
+        "search_text": fold(" ".join(words)),
     }
 
 
@@ -275,6 +314,7 @@ def refresh_derived(contact: Contact) -> None:
         contact.email,
         company,
         contact.notes or "",
+        contact.other_emails,
     )
     for name, value in derived.items():
         setattr(contact, name, value)
@@ -295,17 +335,25 @@ def apply_values(
 def _apply_values(
     session: Session, account: Account, contact: Contact, values: dict, resolver: Resolver
 ) -> None:
-    if "email" in values:
-        duplicate = find_by_email(session, account, values["email"], exclude_id=contact.id)
-        if duplicate is not None:
-            raise DuplicateEmail(duplicate)
+    added = [values.get("email"), *values.get("other_emails", [])]
+    duplicate = find_by_emails(session, account, [e for e in added if e], exclude_id=contact.id)
+    if duplicate is not None:
+        raise DuplicateEmail(duplicate)
     for name in PLAIN_FIELDS:
         if name in values:
-            setattr(contact, name, values[name])
+            # contact_values' "" for no role (an import's undo puts those values back).
+            setattr(contact, name, values[name] or None if name == "role" else values[name])
     if "email" in values:
         if email_key(values["email"]) != contact.email_key:
             contact.email_status = EmailStatus.OK  # a corrected address is tried again
         contact.email_key = email_key(values["email"])
+    if "other_emails" in values or "email" in values:
+        others = values.get("other_emails", contact.other_emails)
+        others = [e for e in others if email_key(e) != contact.email_key]
+        _set_other_emails(contact, account, others)
+    if "role" in values:
+        # A person setting the role (form, API) confirms it; only an import guesses.
+        contact.role_inferred = bool(values.get("role_inferred")) and values["role"] is not None
     if "company" in values:
         contact.company = resolver.company(values["company"])
     for kind, name in ((TagKind.GENRE, "genres"), (TagKind.TAG, "tags")):
@@ -319,6 +367,19 @@ def _apply_values(
                 resolver.forget_tags()
     refresh_derived(contact)
     contact.updated_at = utcnow()
+
+
+def _set_other_emails(contact: Contact, account: Account, emails: list[str]) -> None:
+    """Replace the further addresses, keeping the rows of those that stay (so the unique
+    index never sees an address deleted and inserted again in one flush)."""
+    kept = {a.email_key: a for a in contact.other_addresses}
+    rows = []
+    for position, email in enumerate(emails):
+        key = email_key(email) or ""
+        row = kept.get(key) or ContactEmail(account_id=account.id, email_key=key)
+        row.email, row.position = email, position
+        rows.append(row)
+    contact.other_addresses = rows
 
 
 def create_contact(
@@ -389,6 +450,8 @@ def contact_values(contact: Contact) -> dict[str, object]:
     values["company"] = contact.company.name if contact.company else ""
     values["genres"] = contact.genres
     values["tags"] = contact.tags
+    values["other_emails"] = contact.other_emails
+    values["role_inferred"] = contact.role_inferred
     return values
 
 
@@ -397,12 +460,12 @@ def values_of(session: Session, account: Account, ids: list[int]) -> dict[int, d
     loading each contact with its company and labels: a re-import compares 100,000."""
     columns = [getattr(Contact, name) for name in PLAIN_FIELDS]
     found = session.execute(
-        select(Contact.id, Company.name, *columns)
+        select(Contact.id, Company.name, Contact.role_inferred, *columns)
         .outerjoin(Company, Company.id == Contact.company_id)
         .where(owned_among(Contact, account, ids))
     )
     values: dict[int, dict] = {}
-    for contact_id, company, *plain in found:
+    for contact_id, company, role_inferred, *plain in found:
         row = dict(zip(PLAIN_FIELDS, plain, strict=True))
         row.update(
             email=row["email"] or "",
@@ -410,6 +473,8 @@ def values_of(session: Session, account: Account, ids: list[int]) -> dict[int, d
             company=company or "",
             genres=[],
             tags=[],
+            other_emails=[],
+            role_inferred=role_inferred,
         )
         values[contact_id] = row
     labels = session.execute(
@@ -419,6 +484,12 @@ def values_of(session: Session, account: Account, ids: list[int]) -> dict[int, d
     ).all()
     for _key, contact_id, kind, name in sorted(labels, key=itemgetter(0)):  # as Contact.tags
         values[contact_id]["genres" if kind == TagKind.GENRE else "tags"].append(name)
+    for contact_id, email in session.execute(
+        select(ContactEmail.contact_id, ContactEmail.email)
+        .where(ContactEmail.contact_id.in_(list(values)))
+        .order_by(ContactEmail.contact_id, ContactEmail.position)
+    ):
+        values[contact_id]["other_emails"].append(email)
     return values
 
 

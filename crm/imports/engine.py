@@ -7,6 +7,7 @@ transaction, in chunks, through crm.imports.writer."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.bulk import bulk_load
-from crm.contacts.fields import CONTACT_FIELDS, email_key
+from crm.contacts.fields import CONTACT_FIELDS
 from crm.contacts.search import search_index_loading
 from crm.contacts.services import (
     Resolver,
@@ -24,6 +25,7 @@ from crm.contacts.services import (
 )
 from crm.db import utcnow
 from crm.imports.helper import HELPER_FROM_CHARS, cleaned_rows
+from crm.imports.mapping import IGNORE
 from crm.imports.reading import CsvFile
 from crm.imports.rules import CHUNK, Planner, RowResult
 from crm.imports.writer import WRITTEN_TABLES, Writer
@@ -35,6 +37,7 @@ from crm.models import (
     ContactImport,
     ImportChange,
     ImportStatus,
+    Role,
     Tag,
 )
 from crm.scope import owned_among
@@ -49,6 +52,12 @@ class ImportSummary:
     rows: int = 0
     errors: list[RowResult] = field(default_factory=list)
     preview: list[RowResult] = field(default_factory=list)
+    # How many rows got each guessed role, and how many are left without one.
+    inferred_roles: Counter[Role] = field(default_factory=Counter)
+    without_role: int = 0
+    # Columns no field takes (by index) with how many of their cells hold something: a
+    # preview lists them, so nothing in the file is dropped unseen.
+    not_imported: Counter[int] = field(default_factory=Counter)
 
     def as_dict(self) -> dict:
         return {
@@ -79,13 +88,15 @@ def run_import(
     preview_rows: int = 0,
     progress: Callable[[int], None] | None = None,
     helper: bool | None = None,
+    default_role: str | None = None,
 ) -> ImportSummary:
     """Plan every row and, unless `dry_run`, write the valid ones. The caller commits.
     `helper`: clean the rows in a second process (None: when the file is large)."""
     if helper is None:
         helper = csv_file.size >= HELPER_FROM_CHARS
     summary = ImportSummary()
-    planner = Planner(session, account)
+    planner = Planner(session, account, Role(default_role) if default_role else None)
+    ignored = [i for i, target in enumerate(mapping) if target == IGNORE]
     writer = None if dry_run else Writer(session, account, record)
     pending: list[RowResult] = []
 
@@ -95,17 +106,15 @@ def run_import(
         rejects = [r for r in pending if r.action == "reject"]
         if writer is not None:
             for row, contact_id in zip(creates, writer.create(creates), strict=True):
-                if row.values.get("email"):
-                    planner.existing[email_key(row.values["email"])] = contact_id
-            for row in writer.update(updates, planner.existing):
+                planner.written(row, contact_id)
+            for row in writer.update(updates):
                 row.action, row.message = "skip", "already up to date"
             writer.reject(rejects)
         else:
             # A dry run writes nothing, but later rows with these emails are updates all
             # the same: the preview's counts must be the import's.
             for row in creates:
-                if row.values.get("email"):
-                    planner.existing.setdefault(email_key(row.values["email"]), 0)
+                planner.written(row, 0)
         for row in pending:
             row.written = True
         # Written rows are found through `existing` from now on; forgetting them here keeps
@@ -113,6 +122,11 @@ def run_import(
         planner.in_file.clear()
         for row in pending:
             summary.rows += 1
+            if row.action in ("create", "update"):
+                if row.values.get("role_inferred"):
+                    summary.inferred_roles[row.values["role"]] += 1
+                elif not row.values.get("role"):
+                    summary.without_role += 1
             if row.action == "create":
                 summary.created += 1
             elif row.action in ("update", "merged"):
@@ -133,6 +147,10 @@ def run_import(
             stack.enter_context(search_index_loading(connection, csv_file.most_rows))
         for row_number, cells, cleaned in cleaned_rows(csv_file, mapping, helper):
             row = planner.plan(row_number, cells, cleaned)
+            if dry_run:
+                for index in ignored:
+                    if index < len(cells) and cells[index].strip():
+                        summary.not_imported[index] += 1
             if len(summary.preview) < preview_rows:
                 summary.preview.append(row)
             pending.append(row)
@@ -170,7 +188,11 @@ def undo_import(session: Session, account: Account, record: ContactImport) -> tu
             .where(owned_among(Contact, account, ids))
             .options(selectinload(Contact.labels))
         ):
-            before = {k: v for k, v in updated[contact.id].items() if k in CONTACT_FIELDS}
+            before = {
+                k: v
+                for k, v in updated[contact.id].items()
+                if k in CONTACT_FIELDS or k == "role_inferred"
+            }
             apply_values(session, account, contact, before, resolver)
             restored += 1
     for start in range(0, len(created), CHUNK):

@@ -29,7 +29,7 @@ def contact_row(contact: Contact) -> list[str]:
     row = []
     for name in HEADER:
         value = values[name]
-        if name in ("genres", "tags"):
+        if name in ("genres", "tags", "other_emails"):
             value = "; ".join(value)
         elif name == "do_not_contact":
             value = "true" if value else "false"

@@ -34,7 +34,13 @@ TARGETS: dict[str, str] = {
     "linkedin": "LinkedIn",
     "notes": "Notes",
     "do_not_contact": "Do not contact",
+    "other_emails": "Other emails",
 }
+
+# Fields that several columns may feed, in the file's order (left to right): the first
+# filled email is the main address and the others become further ones; the first filled
+# phone is the phone and the others go to the notes; groups, genres and notes add up.
+MULTI_COLUMN = {"email", "other_emails", "phone", "tags", "genres", "notes"}
 assert set(TARGETS) == set(CONTACT_FIELDS) | {FULL_NAME}
 
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -60,7 +66,22 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "work email",
         "mail",
         "e mail",
+        "e-mail 2 address",
+        "e-mail 3 address",
+        "e-mail 2 - value",
+        "e-mail 3 - value",
+        "email 2",
+        "email 3",
+        "e-mail 2",
+        "e-mail 3",
+        "second email",
+        "secondary email",
+        "alternate email",
+        "alternative email",
+        "personal email",
+        "home email",
     ),
+    "other_emails": ("other emails", "other email", "other addresses", "additional emails"),
     "phone": (
         "phone",
         "phone number",
@@ -74,6 +95,18 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "phone 1 - value",
         "home phone",
         "work phone",
+        "cell phone",
+        "mobile number",
+        "business phone 2",
+        "home phone 2",
+        "other phone",
+        "car phone",
+        "company main phone",
+        "phone 2",
+        "phone 3",
+        "phone 2 - value",
+        "phone 3 - value",
+        "phone 4 - value",
     ),
     "role": ("role", "type", "category", "contact type"),
     "company": (
@@ -139,8 +172,16 @@ for _field, _names in _ALIASES.items():
         _BY_HEADER.setdefault(header_key(_name), _field)
 
 
+# Google numbers its repeated columns: "E-mail 4 - Value", "Phone 5 - Value".
+_NUMBERED = re.compile(r"^(e-?mail|phone) \d+ (?:- value|address)$")
+
+
 def guess_field(header: str) -> str:
-    return _BY_HEADER.get(header_key(header), IGNORE)
+    key = header_key(header)
+    found = _BY_HEADER.get(key)
+    if found is None and (numbered := _NUMBERED.match(key)):
+        found = "phone" if numbered.group(1) == "phone" else "email"
+    return found or IGNORE
 
 
 # Headers too vague to win over a specific one: Outlook's "Title" is Mr/Ms, and its
@@ -181,12 +222,17 @@ def auto_mapping(header: list[str], saved: dict[str, str] | None = None) -> list
         if field and (field not in best or strength > candidates[best[field]][1]):
             best[field] = index
     mapping = [
-        field if field and best.get(field) == i else IGNORE
-        for i, (field, _strength) in enumerate(candidates)
+        field if field and (best.get(field) == i or _also(field, strength)) else IGNORE
+        for i, (field, strength) in enumerate(candidates)
     ]
     if FULL_NAME in mapping and ({"first_name", "last_name"} & set(mapping)):
         mapping = [IGNORE if f == FULL_NAME else f for f in mapping]
     return mapping
+
+
+def _also(field: str, strength: int) -> bool:
+    """A further column of a field that takes several (a vague header never is one)."""
+    return field in MULTI_COLUMN and strength >= 2
 
 
 def check_mapping(mapping: list[str]) -> str | None:
@@ -199,6 +245,12 @@ def check_mapping(mapping: list[str]) -> str | None:
     unknown = set(mapping) - set(TARGETS) - {IGNORE}
     if unknown:
         return f"Unknown field(s): {', '.join(sorted(unknown))}."
+    for field in dict.fromkeys(mapping):
+        if field not in (IGNORE, *MULTI_COLUMN) and (count := mapping.count(field)) > 1:
+            return (
+                f"{TARGETS[field]} is chosen for {count} columns; it can only take one. "
+                "Choose one of them, and map the others to Notes or ignore them."
+            )
     return None
 
 

@@ -25,10 +25,13 @@ from crm.db import get_session, transaction
 from crm.forms import BaseForm
 from crm.imports import services
 from crm.imports.engine import undo_import
-from crm.imports.mapping import IGNORE, TARGETS, check_mapping
+from crm.imports.mapping import IGNORE, MULTI_COLUMN, TARGETS, check_mapping
 from crm.imports.reading import UnreadableFile
 from crm.models import Account, ContactImport, ImportMapping, ImportStatus
+from crm.models.contacts import ROLE_LABELS
 from crm.scope import id_from, owned
+
+ROLE_VALUES = {role.value for role in ROLE_LABELS}
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -100,8 +103,10 @@ def mapping(import_id: int):
                 from crm.imports.mapping import auto_mapping
 
                 chosen = auto_mapping(record.header, saved.columns)
+        default_role = request.form.get("default_role", "")
         with transaction(session):
             record.mapping = chosen
+            record.default_role = default_role if default_role in ROLE_VALUES else None
             if save_form.name.data and request.form.get("action") != "apply":
                 services.save_mapping(session, account, save_form.name.data, record.header, chosen)
         problem = check_mapping(record.mapping)
@@ -122,6 +127,8 @@ def mapping(import_id: int):
         "imports/mapping.html",
         record=record,
         targets=TARGETS,
+        multi_column=MULTI_COLUMN,
+        roles=ROLE_LABELS,
         summary=summary,
         samples=samples,
         problem=problem,

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.contacts.fields import clean_contact, email_key, require_name_or_email
-from crm.contacts.services import derived_fields
+from crm.contacts.roles import infer_role
+from crm.contacts.services import derived_fields, email_owners
 from crm.imports.mapping import FULL_NAME, IGNORE, split_full_name
-from crm.models import Account, Contact
+from crm.models import Account, Role
 
 # Rows handled together: cleaned by the helper, planned, and written in one set of statements.
 CHUNK = 1000
@@ -36,6 +36,13 @@ class RowResult:
     cells: list[str] = field(default_factory=list)
     written: bool = False  # already in the database: later rows update it there
     derived: dict | None = None  # sort and search fields of a new contact, if worked out
+    contact_id: int | None = None  # the known contact an update goes to
+
+    @property
+    def email_keys(self) -> list[str]:
+        """Every address of the row, main first, as compared."""
+        emails = [self.values.get("email"), *self.values.get("other_emails", [])]
+        return [k for k in (email_key(e) for e in emails) if k]
 
 
 def needs_guard(cell: str) -> bool:
@@ -53,8 +60,10 @@ def unneutralise(cell: str) -> str:
 
 
 def raw_values(cells: list[str], mapping: list[str]) -> dict[str, str]:
-    """The row's cells by contact field, as text; unmapped and missing cells left out."""
+    """The row's cells by contact field, as text; unmapped and missing cells left out.
+    Where several columns feed a field, the first filled one wins (see MULTI_COLUMN)."""
     raw: dict[str, str] = {}
+    more: dict[str, list[str]] = {}  # the other filled cells of multi-column fields
     # Cells past the header's width are dropped.
     for target, cell in zip(mapping, cells, strict=False):
         if target == IGNORE:
@@ -71,18 +80,55 @@ def raw_values(cells: list[str], mapping: list[str]) -> dict[str, str]:
         elif target in ("tags", "genres") and ":::" in cell:
             # Google Contacts joins groups as "* myContacts ::: Festival ::: Radio".
             parts = [p.strip() for p in cell.split(":::")]
-            raw[target] = "; ".join(p for p in parts if p.lower() not in GOOGLE_SYSTEM_GROUPS)
+            cell = "; ".join(p for p in parts if p.lower() not in GOOGLE_SYSTEM_GROUPS)
+            _put(raw, more, target, cell)
         else:
-            raw[target] = cell
+            _put(raw, more, target, cell)
+    if more:
+        _spread(raw, more)
     return raw
+
+
+def _put(raw: dict[str, str], more: dict[str, list[str]], target: str, cell: str) -> None:
+    if target in raw:
+        more.setdefault(target, []).append(cell)
+    elif cell:
+        raw[target] = cell
+
+
+def _spread(raw: dict[str, str], more: dict[str, list[str]]) -> None:
+    """Further cells of a field: emails become further addresses, phones a line of the
+    notes (unless the same number), groups, genres and notes are joined."""
+    for target, cells in more.items():
+        if target in ("email", "other_emails"):
+            raw["other_emails"] = "; ".join(filter(None, (raw.get("other_emails"), *cells)))
+        elif target == "phone":
+            phones = [c for c in dict.fromkeys(cells) if c != raw["phone"]]
+            if phones:
+                line = "Other phones: " + "; ".join(phones)
+                raw["notes"] = f"{raw['notes']}\n\n{line}" if raw.get("notes") else line
+        elif target == "notes":
+            raw["notes"] = "\n\n".join((raw["notes"], *cells))
+        else:  # tags, genres
+            raw[target] = "; ".join((raw[target], *cells))
 
 
 def clean_row(raw: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
     """Clean a row's given fields with the contact rules; a row needs a name or an email."""
     result = clean_contact(raw, partial=True)
     values = {k: v for k, v in result.values.items() if v not in ("", None, [], False)}
+    if not values.get("email") and values.get("other_emails"):
+        # Only further addresses filled: the first of them is the person's address.
+        values["email"], *rest = values["other_emails"]
+        values["other_emails"] = rest
+        if not rest:
+            del values["other_emails"]
     if result.ok:
         require_name_or_email(values, result)
+    if result.ok and not values.get("role"):
+        role = infer_role(values.get("title", ""), values.get("company", ""), values.get("tags"))
+        if role is not None:
+            values["role"], values["role_inferred"] = role, True
     return values, result.errors
 
 
@@ -104,10 +150,31 @@ def merge(existing: dict, incoming: dict) -> dict:
             if value and not current:
                 changes[name] = True
         elif name == "email":
-            if email_key(value) != email_key(current):
+            if not current:
                 changes[name] = value
+        elif name in ("other_emails", "role_inferred", "role_default"):
+            pass  # below, with the main address; with the role
+        elif name == "role":
+            # A guess never overrides a role the contact has; a stated one replaces a guess.
+            guess = bool(incoming.get("role_inferred"))
+            if current and (guess or incoming.get("role_default")):
+                continue
+            if value != current or bool(existing.get("role_inferred")) != guess:
+                changes["role"], changes["role_inferred"] = value, guess
         elif value != current:
             changes[name] = value
+    # Addresses the contact does not have yet become further ones: an import never
+    # changes which address is a person's main one.
+    main = changes.get("email") or existing.get("email")
+    known = {email_key(e) for e in (main, *(existing.get("other_emails") or [])) if e}
+    new = [e for e in (incoming.get("email"), *incoming.get("other_emails", [])) if e]
+    added: dict[str, str] = {}
+    for email in new:
+        key = email_key(email)
+        if key not in known:
+            added.setdefault(key, email)
+    if added:
+        changes["other_emails"] = [*(existing.get("other_emails") or []), *added.values()]
     return changes
 
 
@@ -118,17 +185,13 @@ def rejection_message(errors: dict[str, list[str]]) -> str:
 class Planner:
     """Decides each row's action, remembering what earlier rows of the file did."""
 
-    def __init__(self, session: Session, account: Account):
+    def __init__(self, session: Session, account: Account, default_role: Role | None = None):
         self.session, self.account = session, account
-        # Every email of the account, to tell new contacts from updates without a query a row.
-        self.existing: dict[str, int] = dict(
-            session.execute(
-                select(Contact.email_key, Contact.id).where(
-                    Contact.account_id == account.id, Contact.email_key.is_not(None)
-                )
-            ).all()
-        )
-        self.in_file: dict[str, RowResult] = {}  # email key -> first row with it
+        self.default_role = default_role  # for rows that neither state nor suggest one
+        # Every address of the account, to tell new contacts from updates without a query
+        # a row.
+        self.existing: dict[str, int] = email_owners(session, account)
+        self.in_file: dict[str, RowResult] = {}  # address -> first row with it
         self.seen_rows: set[tuple] = set()  # exact values of rows without an email
 
     def plan(self, row_number: int, cells: list[str], cleaned: Cleaned) -> RowResult:
@@ -137,25 +200,52 @@ class Planner:
             return RowResult(row_number, "skip", message="empty row", cells=cells)
         if rejected:
             return RowResult(row_number, "reject", message=rejected, cells=cells)
-        key = email_key(values.get("email"))
-        if key is None:
+        if self.default_role is not None and not values.get("role"):
+            # Chosen for the file, not for the person: it fills a role, never replaces one.
+            values["role"], values["role_default"] = self.default_role, True
+        result = RowResult(row_number, "create", values, cells=cells, derived=derived)
+        keys = result.email_keys
+        if not keys:
             fingerprint = tuple(sorted((k, str(v)) for k, v in values.items()))
             if fingerprint in self.seen_rows:
                 return RowResult(row_number, "skip", values, "duplicate row", cells)
             self.seen_rows.add(fingerprint)
-            return RowResult(row_number, "create", values, cells=cells, derived=derived)
-        earlier = self.in_file.get(key)
-        if earlier is not None and not earlier.written:
+            return result
+        earlier_rows = {id(r): r for k in keys if (r := self.in_file.get(k)) and not r.written}
+        known = {self.existing[k] for k in keys if k in self.existing}
+        if len(earlier_rows) + len(known) > 1 and not (
+            len(known) == 1 and all(r.contact_id in known for r in earlier_rows.values())
+        ):
+            return RowResult(
+                row_number,
+                "reject",
+                message="Its addresses belong to different contacts; import it as two rows"
+                " or merge those contacts first.",
+                cells=cells,
+            )
+        if earlier_rows:
+            (earlier,) = earlier_rows.values()
             changes = merge(earlier.values, values)
             if not changes:
                 return RowResult(row_number, "skip", values, "duplicate row", cells)
             earlier.values.update(changes)
             earlier.derived = None  # no longer its own row's
+            self.remember(earlier)
             return RowResult(row_number, "merged", values, cells=cells)
-        action = "update" if key in self.existing else "create"
-        result = RowResult(row_number, action, values, cells=cells, derived=derived)
-        self.in_file[key] = result
+        if known:
+            result.action, result.contact_id = "update", known.pop()
+        self.remember(result)
         return result
+
+    def remember(self, row: RowResult) -> None:
+        """Later rows of the file with any of this row's addresses merge into it."""
+        for key in row.email_keys:
+            self.in_file[key] = row
+
+    def written(self, row: RowResult, contact_id: int) -> None:
+        """A new contact is in the database: later chunks update it."""
+        for key in row.email_keys:
+            self.existing[key] = contact_id
 
 
 # A row's clean values (None for an empty row), why it is rejected ("" if it is not), and the
@@ -183,4 +273,5 @@ def new_contact_fields(values: dict, company: str) -> dict:
         values.get("email"),
         company,
         values.get("notes", ""),
+        values.get("other_emails", ()),
     )

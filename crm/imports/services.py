@@ -150,7 +150,13 @@ def stored_csv(record: ContactImport) -> CsvFile:
 def preview(session: Session, account: Account, record: ContactImport, rows: int = 10):
     """The first rows as they will be imported and the counts to come (nothing written)."""
     return run_import(
-        session, account, stored_csv(record), record.mapping, dry_run=True, preview_rows=rows
+        session,
+        account,
+        stored_csv(record),
+        record.mapping,
+        dry_run=True,
+        preview_rows=rows,
+        default_role=record.default_role,
     )
 
 
@@ -215,6 +221,7 @@ def run_stored(session: Session, account: Account, record: ContactImport) -> Imp
         record.mapping,
         record,
         progress=lambda done: set_progress(record, done, total),
+        default_role=record.default_role,
     )
 
 

@@ -18,6 +18,7 @@ from crm.models import (
     Account,
     ChangeAction,
     Contact,
+    ContactEmail,
     ContactImport,
     ImportChange,
     ImportRowError,
@@ -27,7 +28,7 @@ from crm.models import (
 from crm.scope import owned_among
 
 # What an import inserts into, row by row.
-WRITTEN_TABLES = ("contacts", "contact_tags", "import_changes")
+WRITTEN_TABLES = ("contacts", "contact_tags", "contact_emails", "import_changes")
 
 
 # A new contact's row, as Writer.create builds it: its own fields (blank where the file had
@@ -36,13 +37,14 @@ _BLANK = {name: "" for name in PLAIN_FIELDS} | {
     "email": None,
     "role": None,
     "do_not_contact": False,
+    "role_inferred": False,
 }
 
 
 _DERIVED_FIELDS = ("sort_name", "company_key", "search_text")  # what derived_fields gives
 
 
-_plain = itemgetter(*PLAIN_FIELDS)
+_plain = itemgetter(*PLAIN_FIELDS, "role_inferred")
 
 
 _derived_values = itemgetter(*_DERIVED_FIELDS)
@@ -50,6 +52,7 @@ _derived_values = itemgetter(*_DERIVED_FIELDS)
 
 _CREATED_COLUMNS = (
     *PLAIN_FIELDS,
+    "role_inferred",
     *_DERIVED_FIELDS,
     "email_key",
     "company_id",
@@ -105,6 +108,17 @@ class Writer:
             for tag in tags
         ]
         insert_rows(connection, contact_tags, ("contact_id", "tag_id"), links)
+        further = [
+            (account_id, contact_id, position, email, email_key(email))
+            for row, contact_id in zip(rows, ids, strict=True)
+            for position, email in enumerate(row.values.get("other_emails", ()))
+        ]
+        insert_rows(
+            connection,
+            ContactEmail.__table__,
+            ("account_id", "contact_id", "position", "email", "email_key"),
+            further,
+        )
         import_id = self.record.id
         insert_rows(
             connection,
@@ -132,11 +146,11 @@ class Writer:
         start = self.session.scalar(select(func.max(Contact.id))) or 0
         return list(range(start + 1, start + count + 1))
 
-    def update(self, rows: list[RowResult], existing: dict[str, int]) -> list[RowResult]:
+    def update(self, rows: list[RowResult]) -> list[RowResult]:
         """Merge rows into their contacts; returns the rows that turned out to change nothing."""
         if not rows:
             return []
-        by_id = {existing[email_key(r.values["email"])]: r for r in rows}
+        by_id = {r.contact_id: r for r in rows}
         # Compared on plain rows: most rows of a re-imported sheet change nothing, and only
         # the contacts that do change are loaded as objects.
         unchanged, changed = [], {}

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -176,6 +177,9 @@ class Contact(Base):
     email_key: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(40), default="")
     role: Mapped[Role | None] = mapped_column(_str_enum(Role))
+    # Set when an import guessed the role from the title, company or groups: shown as a
+    # guess until a person confirms or changes it.
+    role_inferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(120), default="")
     city: Mapped[str] = mapped_column(String(120), default="")
@@ -202,6 +206,23 @@ class Contact(Base):
 
     company: Mapped[Company | None] = relationship(back_populates="contacts")
     labels: Mapped[list[Tag]] = relationship(secondary=contact_tags, order_by=Tag.name)
+    # Further addresses of the same person, in the order given; loaded with the contact,
+    # as every page, export and API answer that shows a contact shows them.
+    other_addresses: Mapped[list[ContactEmail]] = relationship(
+        order_by="ContactEmail.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        passive_deletes=True,
+    )
+
+    @property
+    def other_emails(self) -> list[str]:
+        return [a.email for a in self.other_addresses]
+
+    @property
+    def emails(self) -> list[str]:
+        """Every address of the person, the main one first."""
+        return [e for e in (self.email, *self.other_emails) if e]
 
     @property
     def full_name(self) -> str:
@@ -227,3 +248,21 @@ class Contact(Base):
         # Sorted here, not only by the relationship's ORDER BY, so a contact just edited
         # in memory reads the same as one loaded from the database.
         return [t.name for t in sorted(self.labels, key=lambda t: t.key) if t.kind == kind]
+
+
+class ContactEmail(Base):
+    """A further address of a contact. Unique per account together with the contacts' main
+    addresses (crm.contacts.services checks both): one address, one person."""
+
+    __tablename__ = "contact_emails"
+    __table_args__ = (
+        UniqueConstraint("account_id", "email_key"),
+        Index("ix_contact_emails_contact_id", "contact_id"),
+    )
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))

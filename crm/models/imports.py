@@ -44,6 +44,8 @@ class ContactImport(Base):
     delimiter: Mapped[str] = mapped_column(String(2), default=",")
     header: Mapped[list] = mapped_column(JSON, default=list)
     mapping: Mapped[list] = mapped_column(JSON, default=list)
+    # The role the user chose for the rows that neither state nor suggest one (a Role value).
+    default_role: Mapped[str | None] = mapped_column(String(20))
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)

@@ -154,6 +154,7 @@ SHEET = ["Name", "Label", "Position", "E-mail", "IG", "Location", "Genre(s)", "N
                 "Business City": "city",
                 "Business Country/Region": "country",
                 "Business Phone": "phone",
+                "Mobile Phone": "phone",
                 "E-mail Address": "email",
                 "Web Page": "website",
                 "Notes": "notes",
