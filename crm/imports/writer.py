@@ -76,6 +76,7 @@ class Writer:
         now = utcnow()
         account_id = self.account.id
         ids = self._reserve_ids(len(rows))
+        self.resolver.companies(r.values["company"] for r in rows if r.values.get("company"))
         records, labels = [], []
         for row, contact_id in zip(rows, ids, strict=True):
             v = row.values
@@ -169,6 +170,7 @@ class Writer:
             .where(owned_among(Contact, self.account, changed))
             .options(selectinload(Contact.labels), selectinload(Contact.company))
         ).all()
+        self.resolver.companies(c["company"] for _b, c in changed.values() if c.get("company"))
         changes_rows = []
         for contact in contacts:
             before, changes = changed[contact.id]
