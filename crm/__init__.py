@@ -16,6 +16,7 @@ def create_app(config: object | None = None) -> Flask:
     from crm import (
         accounts,
         api,
+        backup,
         contacts,
         db,
         demo,
@@ -54,6 +55,7 @@ def create_app(config: object | None = None) -> Flask:
         pitches,
         releases,
         reminders,
+        backup,
         demo,
         api,
     ):

@@ -110,7 +110,13 @@ def one_of_everything(session, user: User, text: str, *, email: str = "secret@vi
 
 
 # GET routes that are not pages: files, feeds and the JSON API (tested on their own).
-NOT_PAGES = {"static", "reminders.calendar", "api-docs.openapi_json"}
+NOT_PAGES = {
+    "static",
+    "reminders.calendar",
+    "api-docs.openapi_json",
+    "backup.download",
+    "backup.contacts_vcf",
+}
 
 
 def page_urls(app, objects) -> list[str]:

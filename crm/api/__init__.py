@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_smorest import Api
 
-from crm.api import contacts, errors, mailbox, pitches, templates, tokens
+from crm.api import backup, contacts, errors, mailbox, pitches, templates, tokens
 from crm.extensions import csrf
 
 BLUEPRINTS = (
@@ -17,6 +17,7 @@ BLUEPRINTS = (
     pitches.pitches_blp,
     pitches.follow_ups_blp,
     mailbox.blp,
+    backup.blp,
 )
 
 

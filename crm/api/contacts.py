@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
 from crm.api.schemas import PageArgs, envelope, page_of
+from crm.backup.routes import vcard_response
 from crm.contacts import services
 from crm.contacts.fields import (
     CONTACT_FIELDS,
@@ -272,6 +273,13 @@ def export_contacts(args: dict):
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="stagedoor-contacts.csv"'},
     )
+
+
+@blp.get("/export.vcf")
+@blp.response(200, {"type": "string"}, content_type="text/vcard")
+def export_vcard():
+    """Every contact as vCard 4.0, for an address book."""
+    return vcard_response(api_account().id)
 
 
 assert set(ContactInSchema().fields) == set(CONTACT_FIELDS), "API and field rules disagree"

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
+from crm.backup.vcard import NotAVCard, is_vcard, vcard_to_csv
+
 DELIMITERS = ",;\t"
 SNIFF_BYTES = 64 * 1024
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -134,6 +136,14 @@ def open_csv(data: bytes) -> CsvFile:
     """Decode and inspect an uploaded file, refusing what is not a CSV with a clear reason."""
     if not data.strip():
         raise UnreadableFile("The file is empty.")
+    if is_vcard(data):
+        # Address books exported as vCard go through the same mapping, preview and undo.
+        try:
+            data = vcard_to_csv(data)
+        except NotAVCard as exc:
+            raise UnreadableFile(str(exc)) from None
+        if data.count(b"\n") < 2:
+            raise UnreadableFile("This vCard file holds no contact card.")
     encoding = detect_encoding(data[:SNIFF_BYTES])
     try:
         text = data.decode(encoding)

@@ -1,0 +1,744 @@
+"""One zip of everything an account owns, and loading it back into an empty account.
+
+The layout (README, "Backup and restore") is open formats only: CSV for the tables a
+person opens in a spreadsheet, JSON for the nested ones, vCard for an address book, and a
+manifest with the format version, the row counts and a SHA-256 of every file. What an
+account does not own as data is left out: passwords, API tokens, the calendar feed's
+token, mailbox passwords, and the claims and retry state of the background passes.
+
+Written as a stream (rows read 1,000 at a time, the zip handed on a chunk at a time), so a
+large account backs up in bounded memory; restored in the caller's one transaction."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy import Column, Table, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.types import JSON, TypeDecorator
+
+from crm.backup.vcard import cards
+from crm.contacts.fields import CONTACT_FIELDS, email_key
+from crm.contacts.services import Resolver, contact_values, derived_fields
+from crm.db import utcnow
+from crm.imports.export import neutralise
+from crm.imports.rules import unneutralise
+from crm.models import (
+    Account,
+    Company,
+    Contact,
+    ContactEmail,
+    ContactImport,
+    ContactNote,
+    EmailTemplate,
+    FollowUp,
+    ImportChange,
+    ImportMapping,
+    ImportRowError,
+    Mailbox,
+    Pitch,
+    PitchMessage,
+    Release,
+    TagKind,
+    User,
+    contact_tags,
+)
+from crm.scope import owned
+
+FORMAT = "stagedoor-backup"
+FORMAT_VERSION = 1
+BATCH = 1000
+
+
+class NotABackup(ValueError):
+    """A file that cannot be restored, with the reason for the user."""
+
+
+@dataclass(frozen=True)
+class TablePart:
+    """A table written whole as one file: every column but the account's id and those in
+    `exclude`; `refers` names the table each foreign key points to, so a restore can
+    give it the new id of the row it pointed to."""
+
+    file: str
+    model: type
+    refers: dict[str, str] = field(default_factory=dict)
+    exclude: frozenset[str] = frozenset()
+
+    @property
+    def table(self) -> Table:
+        return self.model.__table__  # type: ignore[attr-defined]
+
+    @property
+    def columns(self) -> list[Column]:
+        skip = {"account_id", *self.exclude}
+        return [c for c in self.table.columns if c.name not in skip]
+
+
+# In the order a restore loads them: each after the tables it points to.
+TABLE_PARTS = (
+    TablePart("companies.csv", Company),
+    TablePart("releases.csv", Release),
+    TablePart("templates.json", EmailTemplate),
+    TablePart(
+        "pitches.csv",
+        Pitch,
+        {"contact_id": "contacts", "release_id": "releases", "template_id": "email_templates"},
+        frozenset({"send_claim", "send_claimed_until"}),
+    ),
+    TablePart(
+        "follow_ups.csv",
+        FollowUp,
+        {"pitch_id": "pitches", "template_id": "email_templates"},
+        frozenset({"claimed_until", "claim_token"}),
+    ),
+    TablePart("notes.csv", ContactNote, {"contact_id": "contacts", "pitch_id": "pitches"}),
+    TablePart("threads.json", PitchMessage, {"pitch_id": "pitches"}),
+)
+
+# contacts.csv: the contract's columns, then what makes the contact whole again.
+CONTACT_EXTRA = (
+    "id",
+    "company_id",
+    "role_inferred",
+    "email_status",
+    "last_contacted_at",
+    "created_at",
+    "updated_at",
+)
+CONTACT_HEADER = [*CONTACT_FIELDS, *CONTACT_EXTRA]
+
+ACCOUNT_SETTINGS = (
+    "artist_name",
+    "timezone",
+    "cadence_days",
+    "cadence_steps",
+    "reminders_enabled",
+    "digest_enabled",
+    "digest_hour",
+    "last_digest_on",
+    "created_at",
+)
+MAILBOX_SETTINGS = (
+    "email",
+    "display_name",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+    "username",
+    "daily_limit",
+    "send_window",
+    "min_gap_seconds",
+)
+IMPORT_FIELDS = (
+    "id",
+    "file_name",
+    "status",
+    "encoding",
+    "delimiter",
+    "header",
+    "mapping",
+    "default_role",
+    "rows_total",
+    "rows_done",
+    "created",
+    "updated",
+    "skipped",
+    "rejected",
+    "message",
+    "created_at",
+    "finished_at",
+    "undone_at",
+)
+
+
+# --- values in and out ----------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: enums by value, dates and times in ISO 8601."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def cell(value: Any) -> str:
+    """A value as a CSV cell: empty for none, true/false, JSON for lists and objects, and
+    a spreadsheet formula neutralised as the contact export does."""
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return neutralise(str(value))
+
+
+def parse(column: Column, value: Any, from_csv: bool) -> Any:
+    """A cell (or JSON value) back into what the column stores."""
+    if from_csv:
+        value = unneutralise(value)
+        if value == "":
+            return None if column.nullable else _empty(column)
+    if value is None:
+        return None
+    kind = column.type
+    if isinstance(kind, JSON):
+        return json.loads(value) if from_csv else value
+    enum_class = getattr(kind, "enum_class", None)
+    if enum_class is not None:
+        return enum_class(value)
+    python_type = _python_type(column)
+    if python_type is bool:
+        return value if isinstance(value, bool) else value == "true"
+    if python_type is int:
+        return int(value)
+    if python_type is dt.datetime:
+        moment = dt.datetime.fromisoformat(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    if python_type is dt.date:
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def _python_type(column: Column) -> type | None:
+    kind = column.type
+    if isinstance(kind, TypeDecorator):  # crm.db.UTC says "object"; its DateTime knows
+        kind = kind.impl_instance
+    try:
+        return kind.python_type
+    except NotImplementedError:
+        return None
+
+
+def _empty(column: Column) -> Any:
+    python_type = _python_type(column)
+    return {bool: False, int: 0}.get(python_type, "")  # type: ignore[arg-type]
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class _Sink(io.RawIOBase):
+    """Where the zip writes: bytes kept until the stream takes them."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def _csv_text(rows: Iterable[list[str]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(row)
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json_array(items: Iterable[dict]) -> Iterator[str]:
+    yield "["
+    for index, item in enumerate(items):
+        yield ("," if index else "") + "\n" + json.dumps(item, ensure_ascii=False)
+    yield "\n]\n"
+
+
+def _table_rows(session: Session, account: Account, part: TablePart) -> Iterator[list[Any]]:
+    columns = part.columns
+    stmt = (
+        select(*columns)
+        .where(part.table.c.account_id == account.id)
+        .order_by(part.table.c.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for row in session.execute(stmt):
+        yield list(row)
+
+
+def _contacts(account: Account):
+    """The account's contacts in the order they were made, so a restore makes them in the
+    same order (with their tags and further addresses, loaded a batch at a time)."""
+    return (
+        owned(Contact, account)
+        .order_by(Contact.id)
+        .options(selectinload(Contact.company), selectinload(Contact.labels))
+        .execution_options(yield_per=BATCH)
+    )
+
+
+def _contact_rows(session: Session, account: Account) -> Iterator[list[str]]:
+    for contact in session.scalars(_contacts(account)):
+        values = contact_values(contact)
+        row = []
+        for name in CONTACT_FIELDS:
+            value = values[name]
+            row.append(
+                "; ".join(value)
+                if isinstance(value, list)
+                else "true"
+                if value is True
+                else "false"
+                if value is False
+                else neutralise(str(value or ""))
+            )
+        row += [cell(getattr(contact, name)) for name in CONTACT_EXTRA]
+        yield row
+
+
+def _imports(session: Session, account: Account) -> Iterator[dict]:
+    records = session.scalars(
+        select(ContactImport)
+        .where(ContactImport.account_id == account.id)
+        .order_by(ContactImport.id)
+    )
+    for record in records:
+        item = {name: plain(getattr(record, name)) for name in IMPORT_FIELDS}
+        item["errors"] = [
+            {"row_number": e.row_number, "cells": e.cells, "message": e.message}
+            for e in session.scalars(
+                select(ImportRowError)
+                .where(ImportRowError.import_id == record.id)
+                .order_by(ImportRowError.id)
+            )
+        ]
+        item["changes"] = [
+            {"contact_id": c.contact_id, "action": plain(c.action), "before": c.before}
+            for c in session.scalars(
+                select(ImportChange)
+                .where(ImportChange.import_id == record.id)
+                .order_by(ImportChange.id)
+            )
+        ]
+        yield item
+
+
+def _settings(session: Session, account: Account) -> dict:
+    mailboxes = session.scalars(
+        select(Mailbox).where(Mailbox.account_id == account.id).order_by(Mailbox.id)
+    )
+    mappings = session.scalars(
+        select(ImportMapping)
+        .where(ImportMapping.account_id == account.id)
+        .order_by(ImportMapping.id)
+    )
+    return {
+        "account": {name: plain(getattr(account, name)) for name in ACCOUNT_SETTINGS},
+        "users": [
+            {"email": u.email, "name": u.name, "created_at": plain(u.created_at)}
+            for u in session.scalars(
+                select(User).where(User.account_id == account.id).order_by(User.id)
+            )
+        ],
+        "import_mappings": [
+            {"name": m.name, "columns": m.columns, "created_at": plain(m.created_at)}
+            for m in mappings
+        ],
+        # For reference: a mailbox needs its password again, which no backup holds.
+        "mailboxes": [
+            {"user": m.user.email, **{n: plain(getattr(m, n)) for n in MAILBOX_SETTINGS}}
+            for m in mailboxes
+        ],
+    }
+
+
+def backup_files(session: Session, account: Account) -> Iterator[tuple[str, Iterator[str]]]:
+    """Each file of the backup, by name, as text produced a piece at a time."""
+    contact_rows = _contact_rows(session, account)
+    yield "contacts.csv", _csv_text(_chain([CONTACT_HEADER], contact_rows))
+    for part in TABLE_PARTS:
+        names = [c.name for c in part.columns]
+        if part.file.endswith(".json"):
+            items = (
+                dict(zip(names, map(plain, row), strict=True))
+                for row in _table_rows(session, account, part)
+            )
+            yield part.file, _json_array(items)
+        else:
+            rows = ([cell(v) for v in row] for row in _table_rows(session, account, part))
+            yield part.file, _csv_text(_chain([names], rows))
+    yield "imports.json", _json_array(_imports(session, account))
+    yield "settings.json", iter([json.dumps(_settings(session, account), indent=2) + "\n"])
+    yield "contacts.vcf", cards(session.scalars(_contacts(account)))
+
+
+def _chain(first: list, rest: Iterable) -> Iterator:
+    yield from first
+    yield from rest
+
+
+def stream_backup(session: Session, account: Account) -> Iterator[bytes]:
+    """The backup zip, a chunk at a time; the manifest, with every file's SHA-256 and row
+    count, comes last."""
+    sink = _Sink()
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "created_at": utcnow().isoformat(),
+        "account": account.artist_name,
+        "files": {},
+    }
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, pieces in backup_files(session, account):
+            digest, size, lines = hashlib.sha256(), 0, 0
+            with archive.open(name, "w", force_zip64=True) as entry:
+                for piece in pieces:
+                    data = piece.encode()
+                    digest.update(data)
+                    entry.write(data)
+                    size += len(data)
+                    lines += piece.count("\n")
+                    if len(sink.chunks) > 16:
+                        yield sink.take()
+            manifest["files"][name] = {"sha256": digest.hexdigest(), "bytes": size}
+            yield sink.take()
+        manifest["counts"] = _counts(session, account)
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2) + "\n")
+    yield sink.take()
+
+
+def _counts(session: Session, account: Account) -> dict[str, int]:
+    counts = {"contacts": _count(session, Contact.__table__, account)}
+    for part in TABLE_PARTS:
+        counts[part.table.name] = _count(session, part.table, account)
+    counts["contact_imports"] = _count(session, ContactImport.__table__, account)
+    return counts
+
+
+def _count(session: Session, table: Table, account: Account) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(table).where(table.c.account_id == account.id)
+        )
+        or 0
+    )
+
+
+def write_backup(session: Session, account: Account, out: IO[bytes]) -> None:
+    for chunk in stream_backup(session, account):
+        out.write(chunk)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def open_backup(source: IO[bytes] | str) -> zipfile.ZipFile:
+    """The zip, once its manifest says it is a backup this version can read and every
+    file matches its checksum; NotABackup with the reason otherwise."""
+    try:
+        archive = zipfile.ZipFile(source)
+        names = set(archive.namelist())
+        if "manifest.json" not in names:
+            raise NotABackup("This zip is not a Stagedoor backup: it has no manifest.json.")
+        manifest = json.loads(archive.read("manifest.json"))
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise NotABackup("This zip is not a Stagedoor backup: its manifest is not ours.")
+        version = manifest.get("version")
+        if not isinstance(version, int) or version < 1:
+            raise NotABackup("This backup's manifest has no valid format version.")
+        if version > FORMAT_VERSION:
+            raise NotABackup(
+                f"This backup is in format version {version}, newer than this Stagedoor reads"
+                f" ({FORMAT_VERSION}). Upgrade Stagedoor, then restore it."
+            )
+        files = manifest.get("files")
+        if not isinstance(files, dict) or "contacts.csv" not in files:
+            raise NotABackup("This backup's manifest lists no contacts.csv.")
+        for name, about in files.items():
+            if name not in names:
+                raise NotABackup(f"This backup is incomplete: {name} is missing.")
+            digest = hashlib.sha256()
+            with archive.open(name) as entry:
+                while chunk := entry.read(1 << 20):
+                    digest.update(chunk)
+            if not isinstance(about, dict) or digest.hexdigest() != about.get("sha256"):
+                raise NotABackup(
+                    f"{name} does not match the checksum in the manifest: the backup was"
+                    " changed or damaged. Nothing was restored."
+                )
+        return archive
+    except NotABackup:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, json.JSONDecodeError, OSError, EOFError):
+        raise NotABackup("This file is not a readable zip (damaged or truncated?).") from None
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise NotABackup("This backup's manifest cannot be read.") from None
+
+
+class AccountNotEmpty(ValueError):
+    """A restore goes only into an account with no contacts, releases or pitches."""
+
+
+def is_empty(session: Session, account: Account) -> bool:
+    return not any(
+        session.scalar(select(model.id).where(model.account_id == account.id).limit(1))
+        for model in (Contact, Release, Pitch, Company)
+    )
+
+
+@dataclass
+class Restored:
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def restore_backup(
+    session: Session, account: Account, user: User, source: IO[bytes] | str
+) -> Restored:
+    """Load a backup into an empty account, in the caller's transaction (which rolls it
+    all back if anything fails). The account's starter templates give way to the
+    backup's; ids are new, every relation is kept."""
+    archive = open_backup(source)
+    if not is_empty(session, account):
+        raise AccountNotEmpty(
+            "This account already has contacts, companies, releases or pitches; a backup is"
+            " restored only into an empty account. Nothing was restored."
+        )
+    try:
+        return _Loader(session, account, user, archive).run()
+    except (KeyError, ValueError, TypeError, csv.Error, IntegrityError) as exc:
+        # The caller rolls the transaction back: nothing of it stays.
+        raise NotABackup(f"This backup cannot be restored: {exc!s:.200}") from None
+
+
+class _Loader:
+    def __init__(self, session: Session, account: Account, user: User, archive):
+        self.session, self.account, self.user, self.archive = session, account, user, archive
+        self.ids: dict[str, dict[int, int]] = {}  # table -> old id -> new id
+        self.result = Restored()
+
+    def _text(self, name: str) -> io.TextIOWrapper | None:
+        if name not in self.archive.namelist():
+            return None
+        return io.TextIOWrapper(self.archive.open(name), encoding="utf-8", newline="")
+
+    def _csv(self, name: str) -> Iterator[dict[str, str]]:
+        text = self._text(name)
+        if text is None:
+            return iter(())
+        return csv.DictReader(text)
+
+    def _json(self, name: str) -> Any:
+        text = self._text(name)
+        return json.load(text) if text is not None else None
+
+    def run(self) -> Restored:
+        session, account = self.session, self.account
+        session.execute(delete(EmailTemplate).where(EmailTemplate.account_id == account.id))
+        for part in TABLE_PARTS:
+            if part.file == "companies.csv":
+                self._load_part(part)
+                self._load_contacts()
+            else:
+                self._load_part(part)
+        self._load_imports()
+        self._load_settings()
+        session.flush()
+        return self.result
+
+    def _insert(self, table: Table, rows: list[dict], old_ids: list[int] | None) -> None:
+        if not rows:
+            return
+        if old_ids is None:
+            self.session.execute(insert(table), rows)
+            return
+        new = self.session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        self.ids.setdefault(table.name, {}).update(zip(old_ids, new, strict=True))
+
+    def _load_part(self, part: TablePart) -> None:
+        by_name = {c.name: c for c in part.columns}
+        from_csv = part.file.endswith(".csv")
+        items: Iterable[dict] = self._csv(part.file) if from_csv else (self._json(part.file) or [])
+        batch: list[dict] = []
+        old_ids: list[int] = []
+        count = 0
+
+        def flush() -> None:
+            self._insert(part.table, batch, old_ids)
+            batch.clear()
+            old_ids.clear()
+
+        for item in items:
+            row = {"account_id": self.account.id}
+            for name, column in by_name.items():
+                if name not in item:
+                    continue
+                value = parse(column, item[name], from_csv)
+                if name in part.refers and value is not None:
+                    value = self.ids.get(part.refers[name], {}).get(value)
+                row[name] = value
+            old_ids.append(row.pop("id"))
+            if part.model is ContactNote and row.get("author_id") is not None:
+                # Users are not in a backup: a note someone wrote is the restorer's now.
+                row["author_id"] = self.user.id
+            batch.append(row)
+            count += 1
+            if len(batch) >= BATCH:
+                flush()
+        flush()
+        self.result.counts[part.table.name] = count
+
+    def _load_contacts(self) -> None:
+        columns = {c.name: c for c in Contact.__table__.columns}
+        resolver = Resolver(self.session, self.account)
+        companies = self.ids.get("companies", {})
+        count = 0
+        batch: list[tuple[dict, dict]] = []
+        for item in self._csv("contacts.csv"):
+            batch.append((item, {}))
+            if len(batch) >= BATCH:
+                count += self._contact_batch(batch, columns, resolver, companies)
+                batch = []
+        count += self._contact_batch(batch, columns, resolver, companies)
+        self.result.counts["contacts"] = count
+
+    def _contact_batch(self, batch, columns, resolver: Resolver, companies) -> int:
+        if not batch:
+            return 0
+        rows, old_ids, extras = [], [], []
+        for item, _ in batch:
+            item = {k: unneutralise(v or "") for k, v in item.items() if k}
+            company_id = companies.get(int(item["company_id"])) if item.get("company_id") else None
+            company_name = item.get("company", "")
+            if company_id is None and company_name:
+                company = resolver.company(company_name)
+                company_id = company.id if company else None
+            row: dict[str, Any] = {"account_id": self.account.id, "company_id": company_id}
+            for name in (
+                "first_name", "last_name", "email", "phone", "role", "title", "city", "country",
+                "website", "instagram", "twitter", "tiktok", "linkedin", "notes",
+                "do_not_contact", "role_inferred", "email_status", "last_contacted_at",
+                "created_at", "updated_at",
+            ):  # fmt: skip
+                if name in item:
+                    row[name] = parse(columns[name], item[name], True)
+            others = [e.strip() for e in item.get("other_emails", "").split(";") if e.strip()]
+            row["email_key"] = email_key(row.get("email"))
+            row.update(
+                derived_fields(
+                    row.get("first_name") or "",
+                    row.get("last_name") or "",
+                    row.get("email"),
+                    company_name,
+                    row.get("notes") or "",
+                    others,
+                )
+            )
+            rows.append(row)
+            old_ids.append(int(item["id"]))
+            extras.append(
+                (
+                    others,
+                    [g.strip() for g in item.get("genres", "").split(";") if g.strip()],
+                    [t.strip() for t in item.get("tags", "").split(";") if t.strip()],
+                )
+            )
+        self.session.flush()  # companies the resolver made
+        self._insert(Contact.__table__, rows, old_ids)
+        new_ids = [self.ids["contacts"][old] for old in old_ids]
+        links, further = [], []
+        labels = []
+        for contact_id, (others, genres, tags) in zip(new_ids, extras, strict=True):
+            labels.append(
+                (
+                    contact_id,
+                    resolver.tags(TagKind.GENRE, genres) + resolver.tags(TagKind.TAG, tags),
+                )
+            )
+            further += [
+                {
+                    "account_id": self.account.id,
+                    "contact_id": contact_id,
+                    "position": position,
+                    "email": email,
+                    "email_key": email_key(email),
+                }
+                for position, email in enumerate(others)
+            ]
+        self.session.flush()  # new tags get their ids
+        links = [
+            {"contact_id": contact_id, "tag_id": tag.id}
+            for contact_id, tags in labels
+            for tag in tags
+        ]
+        self._insert(contact_tags, links, None)
+        self._insert(ContactEmail.__table__, further, None)
+        return len(rows)
+
+    def _load_imports(self) -> None:
+        contacts = self.ids.get("contacts", {})
+        count = 0
+        for item in self._json("imports.json") or []:
+            columns = {c.name: c for c in ContactImport.__table__.columns}
+            row = {
+                name: parse(columns[name], item.get(name), False)
+                for name in IMPORT_FIELDS
+                if name != "id" and name in item
+            }
+            record = ContactImport(account_id=self.account.id, user_id=self.user.id, **row)
+            self.session.add(record)
+            self.session.flush()
+            for error in item.get("errors", []):
+                self.session.add(ImportRowError(import_id=record.id, **error))
+            self._insert(
+                ImportChange.__table__,
+                [
+                    {
+                        "import_id": record.id,
+                        "contact_id": contacts.get(change["contact_id"]),
+                        "action": change["action"],
+                        "before": change.get("before"),
+                    }
+                    for change in item.get("changes", [])
+                ],
+                None,
+            )
+            count += 1
+        self.result.counts["contact_imports"] = count
+
+    def _load_settings(self) -> None:
+        settings = self._json("settings.json") or {}
+        columns = {c.name: c for c in Account.__table__.columns}
+        for name, value in (settings.get("account") or {}).items():
+            if name in ACCOUNT_SETTINGS and name in columns:
+                setattr(self.account, name, parse(columns[name], value, False))
+        for mapping in settings.get("import_mappings") or []:
+            self.session.add(
+                ImportMapping(
+                    account_id=self.account.id,
+                    name=mapping["name"],
+                    columns=mapping["columns"],
+                    created_at=parse(
+                        ImportMapping.__table__.c.created_at, mapping["created_at"], False
+                    ),
+                )
+            )

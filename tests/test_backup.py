@@ -1,0 +1,321 @@
+"""An artist's data is theirs: one zip holds all of it, loads back into an empty account
+field for field (on the other database engine too), and a damaged, changed or foreign
+file restores nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+import zipfile
+
+import pytest
+import vobject
+from sqlalchemy import select
+
+from config import TestConfig
+from crm import create_app
+from crm.backup.archive import (
+    CONTACT_HEADER,
+    TABLE_PARTS,
+    AccountNotEmpty,
+    NotABackup,
+    restore_backup,
+    write_backup,
+)
+from crm.contacts.fields import clean_contact
+from crm.contacts.services import create_contact
+from crm.db import upgrade
+from crm.models import (
+    Contact,
+    Direction,
+    EmailTemplate,
+    FollowUpKind,
+    MessageKind,
+    PitchMessage,
+    PitchStatus,
+)
+from crm.pitches.services import create_pitch
+from tests.conftest import POSTGRES_URL, _truncate_postgres
+from tests.objects import one_of_everything
+
+TEXT = "Zoë «Ünïcødé» 東京 ✓ =SUM(A1)"
+
+
+def fill(session, user):
+    """One account with every kind of object, unicode everywhere."""
+    objects = one_of_everything(session, user, TEXT, email="zoe@tokyo.example")
+    account = user.account
+    rich = create_contact(
+        session,
+        account,
+        clean_contact(
+            {
+                "first_name": "Ana María", "last_name": "Okafor", "email": "ana@bluebird.example",
+                "other_emails": "ana@home.example; a.okafor@uni.example",
+                "phone": "+44 7700 900123", "role": "ar", "company": "Bluebird Records",
+                "title": "Head of A&R", "city": "London", "country": "United Kingdom",
+                "genres": "Indie; Folk", "tags": "priority", "website": "https://ana.example",
+                "instagram": "@ana", "twitter": "@ana_x", "tiktok": "@ana_t",
+                "linkedin": "https://linkedin.com/in/ana", "notes": "Line one\nLine two",
+                "do_not_contact": "false",
+            }
+        ).values,
+    )  # fmt: skip
+    for status in PitchStatus:
+        pitch = create_pitch(
+            session, account, user, rich, release=objects["release"],
+            template=objects["template"], subject=f"{status} {TEXT}", body=TEXT,
+            status=PitchStatus.SENT if status != PitchStatus.DRAFT else PitchStatus.DRAFT,
+        )  # fmt: skip
+        pitch.status = status
+        pitch.message_id = f"<{status}@stagedoor.test>"
+    objects["follow_up"].kind = FollowUpKind.EMAIL
+    objects["follow_up"].template_id = objects["template"].id
+    session.add(
+        PitchMessage(
+            account_id=account.id, pitch_id=objects["pitch"].id, direction=Direction.IN,
+            kind=MessageKind.REPLY, sender="zoe@tokyo.example", recipient=user.email,
+            subject=f"Re: {TEXT}", message_id="<reply@tokyo.example>",
+            at=dt.datetime(2026, 11, 3, 10, 30, tzinfo=dt.UTC), text=f"Love it — {TEXT}",
+        )
+    )  # fmt: skip
+    account.cadence_steps = [3, 7, 14]
+    account.artist_name = "The Night Owls ✓"
+    session.commit()
+    return objects
+
+
+def snapshot(session, account) -> dict[str, list]:
+    """Every object of the account as comparable rows: ids and foreign keys replaced by
+    the position of the row they name, times compared as instants."""
+    session.expire_all()
+    out: dict[str, list] = {}
+    order: dict[str, dict[int, int]] = {}
+    contacts = session.scalars(
+        select(Contact).where(Contact.account_id == account.id).order_by(Contact.id)
+    ).all()
+    order["contacts"] = {c.id: i for i, c in enumerate(contacts)}
+    out["contacts"] = [
+        (c.full_name, c.emails, c.phone, c.role, c.role_inferred, c.company and c.company.name,
+         c.title, c.city, c.country, c.genres, c.tags, c.website, c.instagram, c.twitter,
+         c.tiktok, c.linkedin, c.notes, c.do_not_contact, c.email_status, c.last_contacted_at,
+         c.created_at, c.updated_at, c.sort_name, c.search_text)
+        for c in contacts
+    ]  # fmt: skip
+    for part in TABLE_PARTS:
+        table = part.table
+        rows = session.execute(
+            select(table).where(table.c.account_id == account.id).order_by(table.c.id)
+        ).all()
+        order[table.name] = {row.id: i for i, row in enumerate(rows)}
+        kept = [c.name for c in part.columns if c.name not in ("id", "author_id")]
+        out[table.name] = [
+            tuple(
+                order[part.refers[name]].get(getattr(row, name))
+                if name in part.refers and getattr(row, name) is not None
+                else getattr(row, name)
+                for name in kept
+            )
+            for row in rows
+        ]
+    out["account"] = [(account.artist_name, account.timezone, account.cadence_steps)]
+    return out
+
+
+def backup_bytes(session, account) -> bytes:
+    buffer = io.BytesIO()
+    write_backup(session, account, buffer)
+    return buffer.getvalue()
+
+
+def test_a_full_account_comes_back_field_for_field(session, user, make_user):
+    fill(session, user)
+    data = backup_bytes(session, user.account)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["format"] == "stagedoor-backup" and manifest["version"] == 1
+    assert set(manifest["files"]) == {
+        "contacts.csv", "companies.csv", "releases.csv", "templates.json", "pitches.csv",
+        "follow_ups.csv", "notes.csv", "threads.json", "imports.json", "settings.json",
+        "contacts.vcf",
+    }  # fmt: skip
+    assert manifest["counts"]["contacts"] == 4
+    header = archive.read("contacts.csv").decode().splitlines()[0].split(",")
+    assert header == CONTACT_HEADER
+    everything = b"".join(archive.read(n) for n in archive.namelist()).decode()
+    assert "password" not in everything.replace("password_", "")
+    assert user.password_hash not in everything
+
+    fresh = make_user("restored@example.com")
+    restored = restore_backup(session, fresh.account, fresh, io.BytesIO(data))
+    session.commit()
+    assert restored.counts["contacts"] == 4
+    assert snapshot(session, fresh.account) == snapshot(session, user.account)
+
+    # The fresh account's starter templates gave way to the backup's (not doubled).
+    def names(account_id):
+        return session.scalars(
+            select(EmailTemplate.name)
+            .where(EmailTemplate.account_id == account_id)
+            .order_by(EmailTemplate.id)
+        ).all()
+
+    assert names(fresh.account_id) == names(user.account_id)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
+def test_a_backup_moves_between_sqlite_and_postgresql(session, user, tmp_path, database_url):
+    """Backed up on one engine, restored on the other, and back."""
+    fill(session, user)
+    data = backup_bytes(session, user.account)
+    expected = snapshot(session, user.account)
+    if database_url.startswith("sqlite"):
+        other_url = POSTGRES_URL
+        _truncate_postgres(other_url)
+    else:
+        other_url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+        upgrade(other_url)
+    other = create_app(TestConfig(other_url))
+    from crm.accounts.services import create_user
+
+    with other.extensions["crm.db"]() as there:
+        artist = create_user(there, email="moved@example.com", password="pw-123456789")
+        there.commit()
+        restore_backup(there, artist.account, artist, io.BytesIO(data))
+        there.commit()
+        assert snapshot(there, artist.account) == expected
+        back = backup_bytes(there, artist.account)
+    other.extensions["crm.db"].kw["bind"].dispose()
+    fresh = create_user(session, email="back@example.com", password="pw-123456789")
+    session.commit()
+    restore_backup(session, fresh.account, fresh, io.BytesIO(back))
+    session.commit()
+    assert snapshot(session, fresh.account) == expected
+
+
+def _rezip(data: bytes, change) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            content = change(name, source.read(name))
+            if content is not None:
+                target.writestr(name, content)
+    return out.getvalue()
+
+
+def test_damaged_changed_and_foreign_files_restore_nothing(session, user, make_user, tmp_path):
+    fill(session, user)
+    data = backup_bytes(session, user.account)
+    newer = _rezip(
+        data,
+        lambda n, c: (
+            json.dumps({**json.loads(c), "version": 99}).encode() if n == "manifest.json" else c
+        ),
+    )
+    cases = {
+        "truncated": (data[: len(data) // 2], "not a readable zip"),
+        "not a zip": (b"first_name,email\nAna,a@b.example\n", "not a readable zip"),
+        "tampered": (
+            _rezip(data, lambda n, c: c.replace(b"Okafor", b"Ozaki") if n == "contacts.csv" else c),
+            "does not match the checksum",
+        ),
+        "foreign zip": (
+            _rezip(data, lambda n, c: None if n == "manifest.json" else c),
+            "no manifest.json",
+        ),
+        "missing file": (
+            _rezip(data, lambda n, c: None if n == "pitches.csv" else c),
+            "pitches.csv is missing",
+        ),
+        "newer format": (newer, "format version 99"),
+    }
+    fresh = make_user("restored@example.com")
+    for name, (content, message) in cases.items():
+        with pytest.raises(NotABackup, match=message):
+            restore_backup(session, fresh.account, fresh, io.BytesIO(content))
+        session.rollback()
+        count = session.scalar(
+            select(Contact.id).where(Contact.account_id == fresh.account_id).limit(1)
+        )
+        assert count is None, name
+    # An account that already has contacts is refused.
+    with pytest.raises(AccountNotEmpty):
+        restore_backup(session, user.account, user, io.BytesIO(data))
+    session.rollback()
+
+
+def test_the_cli_backs_up_and_restores_and_refuses_with_exit_1(runner, session, user, tmp_path):
+    fill(session, user)
+    path = tmp_path / "backup.zip"
+    result = runner.invoke(args=["backup", str(path), "--user", user.email])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["restore", str(path), "--user", user.email])
+    assert result.exit_code == 1 and "already has contacts" in result.output
+    from crm.accounts.services import create_user
+
+    create_user(session, email="fresh@example.com", password="pw-123456789")
+    session.commit()
+    result = runner.invoke(args=["restore", str(path), "--user", "fresh@example.com"])
+    assert result.exit_code == 0, result.output
+    assert "contacts 4" in result.output
+    broken = tmp_path / "broken.zip"
+    shutil.copy(path, broken)
+    broken.write_bytes(path.read_bytes()[:1000])
+    create_user(session, email="third@example.com", password="pw-123456789")
+    session.commit()
+    result = runner.invoke(args=["restore", str(broken), "--user", "third@example.com"])
+    assert result.exit_code == 1
+
+
+def test_download_everything_and_restore_on_the_pages(logged_in, session, user, app, make_user):
+    fill(session, user)
+    page = logged_in.get("/account/settings").get_data(as_text=True)
+    assert "Download everything" in page
+    response = logged_in.get("/account/backup.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    data = response.get_data()
+    # The API streams the same zip.
+    from crm.accounts.tokens import create_token
+
+    _token, plain = create_token(session, user, "backup")
+    session.commit()
+    api = app.test_client().get("/api/v1/backup", headers={"Authorization": f"Bearer {plain}"})
+    assert api.status_code == 200
+    assert zipfile.ZipFile(io.BytesIO(api.get_data())).namelist() == (
+        zipfile.ZipFile(io.BytesIO(data)).namelist()
+    )
+    # Restoring into this (full) account is refused on the page.
+    refused = logged_in.submit(
+        "/account/restore",
+        {"file": (io.BytesIO(data), "backup.zip")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and "already has contacts" in refused.get_data(as_text=True)
+    other = make_user("second@example.com")
+    from tests.conftest import log_in
+
+    second = log_in(app, other)
+    done = second.submit(
+        "/account/restore",
+        {"file": (io.BytesIO(data), "backup.zip")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    listing = second.get("/contacts/").get_data(as_text=True)
+    assert "Okafor" in listing
+
+
+def test_contacts_as_vcard_and_back(logged_in, api, session, user):
+    fill(session, user)
+    text = api.get("/api/v1/contacts/export.vcf").get_data(as_text=True)
+    found = list(vobject.readComponents(text))
+    assert len(found) == 4 and all(c.version.value == "4.0" for c in found)
+    ana = next(c for c in found if c.fn.value == "Ana María Okafor")
+    assert [e.value for e in ana.contents["email"]] == [
+        "ana@bluebird.example", "ana@home.example", "a.okafor@uni.example",
+    ]  # fmt: skip
+    assert ana.org.value == ["Bluebird Records"] and ana.title.value == "Head of A&R"
+    assert logged_in.get("/account/contacts.vcf").get_data(as_text=True) == text
