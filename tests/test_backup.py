@@ -29,6 +29,7 @@ from crm.contacts.services import create_contact
 from crm.db import upgrade
 from crm.models import (
     Contact,
+    ContactImport,
     Direction,
     EmailTemplate,
     FollowUpKind,
@@ -319,3 +320,53 @@ def test_contacts_as_vcard_and_back(logged_in, api, session, user):
     ]  # fmt: skip
     assert ana.org.value == ["Bluebird Records"] and ana.title.value == "Head of A&R"
     assert logged_in.get("/account/contacts.vcf").get_data(as_text=True) == text
+
+
+def test_erasing_an_account_leaves_no_row_of_it_anywhere(app, session, make_user, tmp_path):
+    from sqlalchemy import func, text
+
+    from crm.db import Base
+    from tests.conftest import PASSWORD, log_in
+
+    artist = make_user("leaving@example.com")
+    fill(session, artist)
+    neighbour = make_user("staying@example.com")
+    fill(session, neighbour)
+    upload = tmp_path / "pending-upload.csv"
+    upload.write_text("Name\nAna\n")
+    record = session.scalar(
+        select(ContactImport).where(ContactImport.account_id == artist.account_id)
+    )
+    record.stored_path = str(upload)
+    session.commit()
+    account_id, user_id = artist.account_id, artist.id
+
+    client = log_in(app, artist)
+    wrong = client.submit(
+        "/account/delete", {"password": "not it", "confirmation": "leaving@example.com"}
+    )
+    assert wrong.status_code == 422 and "not your password" in wrong.get_data(as_text=True)
+    mistyped = client.submit("/account/delete", {"password": PASSWORD, "confirmation": "leaving"})
+    assert "Type leaving@example.com to confirm" in mistyped.get_data(as_text=True)
+    done = client.submit(
+        "/account/delete", {"password": PASSWORD, "confirmation": "Leaving@Example.com"}
+    )
+    assert done.status_code == 302
+    assert "have been deleted" in client.get(done.headers["Location"]).get_data(as_text=True)
+    assert not upload.exists()
+
+    session.expire_all()
+    for table in Base.metadata.sorted_tables:
+        for column, value in (("account_id", account_id), ("user_id", user_id)):
+            if column in table.c:
+                left = session.scalar(
+                    select(func.count()).select_from(table).where(table.c[column] == value)
+                )
+                assert left == 0, f"{table.name} keeps rows of the erased account"
+    # Rows that hang off the account's contacts, pitches and imports went with them.
+    for name in ("contact_tags", "import_changes", "import_row_errors"):
+        assert session.scalar(text(f"SELECT count(*) FROM {name}")) > 0  # the neighbour's
+    assert session.scalar(select(func.count()).select_from(Contact)) == 4  # the neighbour's
+    assert session.get(type(artist), user_id) is None
+    # The account is gone: its login no longer works.
+    assert client.get("/contacts/").status_code == 302

@@ -55,6 +55,15 @@ class SettingsForm(BaseForm):
         self.timezone.choices = _timezone_choices()
 
 
+class EraseAccountForm(BaseForm):
+    password = PasswordField("Your password", validators=[DataRequired()])
+    confirmation = StringField(
+        "Type your email address to confirm",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+
 class PasswordForm(BaseForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField(

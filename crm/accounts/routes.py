@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from crm.accounts import services, tokens
 from crm.accounts import sessions as login_sessions
-from crm.accounts.forms import LoginForm, PasswordForm, SettingsForm, SignupForm, TokenForm
+from crm.accounts.forms import (
+    EraseAccountForm,
+    LoginForm,
+    PasswordForm,
+    SettingsForm,
+    SignupForm,
+    TokenForm,
+)
 from crm.db import get_session, transaction
 from crm.extensions import limiter, login_manager
 from crm.forms import EmptyForm
@@ -173,6 +182,31 @@ def password():
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for("accounts.settings"))
     return render_template("accounts/password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+def erase():
+    """Delete the account and everything in it, after the password and a typed email."""
+    user = current_user._get_current_object()
+    form = EraseAccountForm()
+    if form.validate_on_submit():
+        session = get_session()
+        email = user.email
+        try:
+            with transaction(session):
+                uploads = services.erase_account(
+                    session, user, password=form.password.data, confirmation=form.confirmation.data
+                )
+        except services.AccountError as exc:
+            form.add_errors({exc.field: [str(exc)]})
+        else:
+            for path in uploads:
+                Path(path).unlink(missing_ok=True)
+            logout_user()
+            flash(f"The account of {email} and everything in it have been deleted.", "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/erase.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
