@@ -41,7 +41,7 @@ def make_file(path: Path, rows: int) -> None:
             else str(v).lower()
             if isinstance(v, bool)
             else str(v)
-            for v in (row[f] for f in CONTACT_FIELDS)
+            for v in (row.get(f, "") for f in CONTACT_FIELDS)
         ]
 
     with open(path, "w", encoding="utf-8", newline="") as out:
