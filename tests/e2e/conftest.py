@@ -107,7 +107,7 @@ def sign_up(page, email: str) -> None:
     page.goto("/account/signup")
     page.get_by_label("Your name").fill("Robin Vale")
     page.get_by_label("Artist or band name").fill("The Night Owls")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill("correct horse battery")
     page.get_by_label("Repeat password").fill("correct horse battery")
     page.locator("main").get_by_role("button", name="Sign up").click()

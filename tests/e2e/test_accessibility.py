@@ -54,7 +54,7 @@ def axe_violations(page) -> list[str]:
 
 def log_in(page, email: str) -> None:
     page.goto("/account/login")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Log in").click()
     page.wait_for_url("**/")
@@ -127,7 +127,9 @@ def test_a_keyboard_user_signs_up_adds_a_contact_pitches_and_logs_the_reply(page
     page.locator(".invalid-feedback", has_text="@-sign").wait_for()
     assert page.get_by_label("First name").input_value() == "Cleo"  # nothing typed is lost
     assert axe_violations(page) == []  # the error state too
-    page.get_by_label("Email").fill("")  # start over in the same field, still by keyboard
+    page.get_by_label("Email", exact=True).fill(
+        ""
+    )  # start over in the same field, still by keyboard
     type_into(page, "Email", "cleo@radio.example")
     press(page, page.locator("main").get_by_role("button", name="Add contact"))
     page.get_by_role("heading", name="Cleo").wait_for()

@@ -16,7 +16,7 @@ def test_sign_up_add_a_contact_and_find_it(page):
     page.goto("/contacts/new")
     page.get_by_label("First name").fill("Björk")
     page.get_by_label("Last name").fill("Guðmundsdóttir")
-    page.get_by_label("Email").fill("bjork@label.example")
+    page.get_by_label("Email", exact=True).fill("bjork@label.example")
     page.get_by_label("Company").fill("Northern Radio")
     page.get_by_label("Role").select_option("curator")
     page.locator("main").get_by_role("button", name="Add contact").click()
@@ -109,7 +109,7 @@ def test_export_downloads_a_csv(page):
     sign_up(page, next(emails))
     page.goto("/contacts/new")
     page.get_by_label("First name").fill("Ana")
-    page.get_by_label("Email").fill("ana@x.example")
+    page.get_by_label("Email", exact=True).fill("ana@x.example")
     page.locator("main").get_by_role("button", name="Add contact").click()
     page.goto("/contacts/")
     with page.expect_download() as download:
@@ -252,7 +252,7 @@ def test_connect_the_mailbox_then_bulk_pitch_from_it_after_editing_one_email(
     for name in ("Ines", "Jon", "Kai"):
         page.goto("/contacts/new")
         page.get_by_label("First name").fill(name)
-        page.get_by_label("Email").fill(f"{name.lower()}@radio.example")
+        page.get_by_label("Email", exact=True).fill(f"{name.lower()}@radio.example")
         page.locator("main").get_by_role("button", name="Add contact").click()
     page.goto("/contacts/")
     for name in ("Ines", "Jon", "Kai"):
