@@ -7,16 +7,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from crm.accounts.services import find_user
 from crm.backup.archive import AccountNotEmpty, NotABackup, restore_backup, write_backup
+from crm.contacts.cli import _user as user_by_email
 from crm.db import get_session, transaction
-
-
-def _user(email: str):
-    user = find_user(get_session(), email)
-    if user is None:
-        raise click.ClickException(f"No user with email {email}.")
-    return user
 
 
 @click.command("backup")
@@ -25,7 +18,7 @@ def _user(email: str):
 @click.option("--user", "email", required=True, help="Whose account to back up.")
 def backup_command(file: Path, email: str) -> None:
     """Write everything the user's account owns into one zip (see the README's layout)."""
-    user = _user(email)
+    user = user_by_email(email)
     partial = file.with_name(file.name + ".partial")
     with open(partial, "wb") as out:
         write_backup(get_session(), user.account, out)
@@ -39,7 +32,7 @@ def backup_command(file: Path, email: str) -> None:
 @click.option("--user", "email", required=True, help="Whose (empty) account to restore into.")
 def restore_command(file: Path, email: str) -> None:
     """Load a backup zip into an empty account, all or nothing. Exit 1 when it is refused."""
-    user = _user(email)
+    user = user_by_email(email)
     session = get_session()
     try:
         with transaction(session):
