@@ -50,16 +50,17 @@ from crm.models import (
     TemplatePurpose,
 )
 from crm.pitches.services import PitchRefused, cancel_open_follow_ups, change_status
+from crm.retry import CLAIM_LEASE, growing_delay
 
 log = logging.getLogger("crm.mailbox")
 
-LEASE = dt.timedelta(minutes=10)
+LEASE = CLAIM_LEASE
 MAX_ATTEMPTS = 8  # temporary failures; then the pitch waits for the artist
 
 
 def backoff(attempts: int) -> dt.timedelta:
     """2, 8, 32 minutes... at most six hours between tries."""
-    return min(dt.timedelta(minutes=2 * 4 ** max(0, attempts - 1)), dt.timedelta(hours=6))
+    return growing_delay(attempts, first_minutes=2, factor=4)
 
 
 # --- queueing -------------------------------------------------------------------------------

@@ -40,17 +40,19 @@ from crm.models import (
     User,
 )
 from crm.pitches.services import cancel_open_follow_ups, change_status
+from crm.retry import CLAIM_LEASE, growing_delay
 
 log = logging.getLogger("crm.mailbox")
 
-LEASE = dt.timedelta(minutes=10)
+LEASE = CLAIM_LEASE
 BATCH = 50
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # larger messages are skipped, with a note
 FIRST_SYNC_DAYS = 30  # how far back a new mailbox looks when it has no open pitch
 
 
 def backoff(failures: int) -> dt.timedelta:
-    return min(dt.timedelta(minutes=2 * 3 ** max(0, failures - 1)), dt.timedelta(hours=6))
+    """2, 6, 18 minutes... at most six hours between tries of a failing mailbox."""
+    return growing_delay(failures, first_minutes=2, factor=3)
 
 
 @dataclass

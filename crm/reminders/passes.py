@@ -25,17 +25,18 @@ from crm.db import rows_changed
 from crm.filters import format_local
 from crm.models import Account, FollowUp, FollowUpKind, FollowUpState, Pitch, User
 from crm.reminders.mail import Mailer, MailError, SmtpSettings, build_message, send
+from crm.retry import CLAIM_LEASE, growing_delay
 
 log = logging.getLogger("crm.reminders")
 
-LEASE = dt.timedelta(minutes=10)
+LEASE = CLAIM_LEASE
 ACCOUNTS_PER_CLAIM = 200
 FAILURES_REPORTED = 3  # after this many failed attempts the dashboard says so
 
 
 def backoff(attempts: int) -> dt.timedelta:
     """1, 5, 25 minutes... at most six hours between retries."""
-    return min(dt.timedelta(minutes=5 ** max(0, attempts - 1)), dt.timedelta(hours=6))
+    return growing_delay(attempts, first_minutes=1, factor=5)
 
 
 @dataclass
