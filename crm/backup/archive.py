@@ -29,9 +29,9 @@ from sqlalchemy.types import JSON, TypeDecorator
 
 from crm.backup.vcard import cards
 from crm.contacts.fields import CONTACT_FIELDS, email_key
-from crm.contacts.services import Resolver, contact_values, derived_fields
+from crm.contacts.services import PLAIN_FIELDS, Resolver, derived_fields
 from crm.db import utcnow
-from crm.imports.export import neutralise
+from crm.imports.export import contact_row, neutralise
 from crm.imports.rules import unneutralise
 from crm.models import (
     Account,
@@ -117,6 +117,15 @@ CONTACT_EXTRA = (
     "updated_at",
 )
 CONTACT_HEADER = [*CONTACT_FIELDS, *CONTACT_EXTRA]
+# The columns of contacts.csv that are the contact table's own (the rest are worked out
+# again, or point to companies, tags and further addresses).
+CONTACT_COLUMNS = (*PLAIN_FIELDS, *(n for n in CONTACT_EXTRA if n not in ("id", "company_id")))
+
+
+def _items(text: str) -> list[str]:
+    """A `; `-joined cell of the contact export back into its list."""
+    return [item.strip() for item in text.split(";") if item.strip()]
+
 
 ACCOUNT_SETTINGS = (
     "artist_name",
@@ -297,21 +306,8 @@ def _contacts(account: Account):
 
 def _contact_rows(session: Session, account: Account) -> Iterator[list[str]]:
     for contact in session.scalars(_contacts(account)):
-        values = contact_values(contact)
-        row = []
-        for name in CONTACT_FIELDS:
-            value = values[name]
-            row.append(
-                "; ".join(value)
-                if isinstance(value, list)
-                else "true"
-                if value is True
-                else "false"
-                if value is False
-                else neutralise(str(value or ""))
-            )
-        row += [cell(getattr(contact, name)) for name in CONTACT_EXTRA]
-        yield row
+        # The contact export's own row, so contacts.csv reads like an export.
+        yield [*contact_row(contact), *(cell(getattr(contact, n)) for n in CONTACT_EXTRA)]
 
 
 def _imports(session: Session, account: Account) -> Iterator[dict]:
@@ -612,9 +608,9 @@ class _Loader:
         resolver = Resolver(self.session, self.account)
         companies = self.ids.get("companies", {})
         count = 0
-        batch: list[tuple[dict, dict]] = []
+        batch: list[dict] = []
         for item in self._csv("contacts.csv"):
-            batch.append((item, {}))
+            batch.append(item)
             if len(batch) >= BATCH:
                 count += self._contact_batch(batch, columns, resolver, companies)
                 batch = []
@@ -625,7 +621,7 @@ class _Loader:
         if not batch:
             return 0
         rows, old_ids, extras = [], [], []
-        for item, _ in batch:
+        for item in batch:
             item = {k: unneutralise(v or "") for k, v in item.items() if k}
             company_id = companies.get(int(item["company_id"])) if item.get("company_id") else None
             company_name = item.get("company", "")
@@ -633,15 +629,10 @@ class _Loader:
                 company = resolver.company(company_name)
                 company_id = company.id if company else None
             row: dict[str, Any] = {"account_id": self.account.id, "company_id": company_id}
-            for name in (
-                "first_name", "last_name", "email", "phone", "role", "title", "city", "country",
-                "website", "instagram", "twitter", "tiktok", "linkedin", "notes",
-                "do_not_contact", "role_inferred", "email_status", "last_contacted_at",
-                "created_at", "updated_at",
-            ):  # fmt: skip
+            for name in CONTACT_COLUMNS:
                 if name in item:
                     row[name] = parse(columns[name], item[name], True)
-            others = [e.strip() for e in item.get("other_emails", "").split(";") if e.strip()]
+            others = _items(item.get("other_emails", ""))
             row["email_key"] = email_key(row.get("email"))
             row.update(
                 derived_fields(
@@ -655,17 +646,11 @@ class _Loader:
             )
             rows.append(row)
             old_ids.append(int(item["id"]))
-            extras.append(
-                (
-                    others,
-                    [g.strip() for g in item.get("genres", "").split(";") if g.strip()],
-                    [t.strip() for t in item.get("tags", "").split(";") if t.strip()],
-                )
-            )
+            extras.append((others, _items(item.get("genres", "")), _items(item.get("tags", ""))))
         self.session.flush()  # companies the resolver made
         self._insert(Contact.__table__, rows, old_ids)
         new_ids = [self.ids["contacts"][old] for old in old_ids]
-        links, further = [], []
+        further: list[dict] = []
         labels = []
         for contact_id, (others, genres, tags) in zip(new_ids, extras, strict=True):
             labels.append(
@@ -696,9 +681,9 @@ class _Loader:
 
     def _load_imports(self) -> None:
         contacts = self.ids.get("contacts", {})
+        columns = {c.name: c for c in ContactImport.__table__.columns}
         count = 0
         for item in self._json("imports.json") or []:
-            columns = {c.name: c for c in ContactImport.__table__.columns}
             row = {
                 name: parse(columns[name], item.get(name), False)
                 for name in IMPORT_FIELDS
