@@ -113,8 +113,10 @@ def _spread(raw: dict[str, str], more: dict[str, list[str]]) -> None:
             raw[target] = "; ".join((raw[target], *cells))
 
 
-def clean_row(raw: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
-    """Clean a row's given fields with the contact rules; a row needs a name or an email."""
+def clean_row(raw: dict[str, str], guess_role: bool = False) -> tuple[dict, dict[str, list[str]]]:
+    """Clean a row's given fields with the contact rules; a row needs a name or an email.
+    With `guess_role`, a row without a role gets the one its title, groups or company
+    suggest, marked as a guess (crm.contacts.roles)."""
     result = clean_contact(raw, partial=True)
     values = {k: v for k, v in result.values.items() if v not in ("", None, [], False)}
     if not values.get("email") and values.get("other_emails"):
@@ -125,7 +127,7 @@ def clean_row(raw: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
             del values["other_emails"]
     if result.ok:
         require_name_or_email(values, result)
-    if result.ok and not values.get("role"):
+    if guess_role and result.ok and not values.get("role"):
         role = infer_role(values.get("title", ""), values.get("company", ""), values.get("tags"))
         if role is not None:
             values["role"], values["role_inferred"] = role, True
@@ -258,7 +260,9 @@ def clean_cells(cells: list[str], mapping: list[str]) -> Cleaned:
     raw = raw_values(cells, mapping)
     if not raw:
         return None, "", None
-    values, errors = clean_row(raw)
+    # A role is guessed only for files that have no role column: where one is mapped, an
+    # empty cell means "no role" (a Stagedoor export imported again comes back the same).
+    values, errors = clean_row(raw, guess_role="role" not in mapping)
     if errors:
         return values, rejection_message(errors), None
     # From the company's name as given: it folds as the name of the company it resolves to.
