@@ -10,6 +10,8 @@ from sqlalchemy import Connection, Table
 
 # Below this many rows, maintaining the indexes row by row costs less than rebuilding them.
 REBUILD_FROM_ROWS = 10_000
+# From how many rows a PostgreSQL insert of insert_rows goes through COPY.
+COPY_FROM_ROWS = 100
 # SQLite's page cache during such a load, in KiB (as a negative number, as PRAGMA wants it).
 LOAD_CACHE_SIZE = -16384
 
@@ -17,15 +19,41 @@ LOAD_CACHE_SIZE = -16384
 def insert_rows(
     connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple]
 ) -> None:
-    """INSERT many rows, each a tuple of values for `columns`, through the driver's
-    executemany, each value through its column type's bind processor, as SQLAlchemy would:
-    SQLAlchemy's own executemany costs more per row than SQLite's insert, and an import
-    writes 100,000. Other databases go through SQLAlchemy (psycopg batches on its own)."""
+    """INSERT many rows, each a tuple of values for `columns`, each value through its
+    column type's bind processor, as SQLAlchemy would: on SQLite through the driver's
+    executemany (SQLAlchemy's own costs more per row than SQLite's insert, and an import
+    writes 100,000), on PostgreSQL through COPY when there are many (psycopg's executemany
+    is a round of statements; COPY streams the rows, the least work PostgreSQL has)."""
     if not rows:
         return
-    if connection.dialect.name != "sqlite":
+    name = connection.dialect.name
+    if name == "postgresql" and len(rows) >= COPY_FROM_ROWS:
+        _copy(connection, table, columns, _bound(connection, table, columns, rows))
+        return
+    if name != "sqlite":
         connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
         return
+    rows = _bound(connection, table, columns, rows)
+    placeholders = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", rows
+    )
+
+
+def _copy(connection: Connection, table: Table, columns: Sequence[str], rows: list) -> None:
+    """COPY the rows in, on the session's own connection (so in its transaction)."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+
+
+def _bound(connection: Connection, table: Table, columns: Sequence[str], rows: list) -> list:
+    """The rows with each value as the driver takes it (enums by value, UTC times, JSON)."""
     dialect = connection.dialect
     # The dialect's own form of each type: SQLite's DATETIME writes the text the ORM writes.
     processors = [
@@ -39,10 +67,7 @@ def insert_rows(
             if processor is not None:
                 values[index] = _processed(processor, values[index])
         rows = list(zip(*values, strict=True))
-    placeholders = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", rows
-    )
+    return rows
 
 
 def _processed(processor, column: tuple) -> list:
