@@ -370,3 +370,19 @@ def test_erasing_an_account_leaves_no_row_of_it_anywhere(app, session, make_user
     assert session.get(type(artist), user_id) is None
     # The account is gone: its login no longer works.
     assert client.get("/contacts/").status_code == 302
+
+
+def test_a_version_1_backup_kept_from_its_day_still_restores(session, make_user):
+    """tests/fixtures/backup/version-1.zip was written by format 1 and is never rewritten:
+    as the format grows, this old file must keep restoring."""
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "fixtures" / "backup" / "version-1.zip"
+    fresh = make_user("later@example.com")
+    restored = restore_backup(session, fresh.account, fresh, str(fixture))
+    session.commit()
+    assert restored.counts["contacts"] == 4 and restored.counts["pitches"] == 2
+    ana = session.scalar(select(Contact).where(Contact.email == "ana@v1.example"))
+    assert ana.account_id == fresh.account_id
+    assert ana.other_emails == ["ana@home.example"] and ana.tags == ["priority"]
+    assert fresh.account.artist_name == "Version One"
