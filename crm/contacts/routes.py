@@ -38,6 +38,11 @@ def _require_login() -> None:
     """Every page of the contact book is private."""
 
 
+def _flag(args: MultiDict, name: str) -> bool:
+    """A checkbox, or a flag in a link made from ContactFilters.active() ("True")."""
+    return args.get(name, "").lower() in ("1", "on", "true")
+
+
 def filters_from(args: MultiDict) -> services.ContactFilters:
     role = args.get("role", "")
     company_id = args.get("company_id", "")
@@ -49,7 +54,9 @@ def filters_from(args: MultiDict) -> services.ContactFilters:
         genre=args.get("genre", "").strip(),
         country=args.get("country", "").strip(),
         company_id=id_from(company_id),
-        never_contacted=args.get("never_contacted") in ("1", "on", "true"),
+        never_contacted=_flag(args, "never_contacted"),
+        without_role=role == "none" or _flag(args, "without_role"),
+        role_guessed=_flag(args, "role_guessed"),
         sort=sort if sort in services.SORTS else "name",
     )
 
@@ -68,6 +75,26 @@ def index():
         roles=list(Role),
         sorts=services.SORTS,
     )
+
+
+@bp.post("/roles")
+def set_roles():
+    """One role for every contact of the filtered list (the list's filters come with the
+    form), or the guessed roles in it confirmed as they are."""
+    session, account = get_session(), current_account()
+    filters = filters_from(request.form)
+    choice = request.form.get("new_role", "")
+    back = url_for("contacts.index", **filters.active())
+    if choice != "confirm" and choice not in Role._value2member_map_:
+        flash("Choose the role to give them, or confirm the guessed roles.", "danger")
+        return redirect(back)
+    with transaction(session):
+        changed = services.set_roles(
+            session, account, filters, None if choice == "confirm" else Role(choice)
+        )
+    what = "guessed roles confirmed" if choice == "confirm" else f"now {Role(choice).label}"
+    flash(f"{changed:,} contact{'s' if changed != 1 else ''}: {what}.", "success")
+    return redirect(back)
 
 
 @bp.get("/export.csv")

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from operator import itemgetter
 
-from sqlalchemy import Select, delete, func, insert, select, text
+from sqlalchemy import Select, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -91,6 +91,8 @@ class ContactFilters:
     country: str = ""
     company_id: int | None = None
     never_contacted: bool = False
+    without_role: bool = False
+    role_guessed: bool = False  # roles an import guessed and no one has confirmed
     sort: str = "name"
 
     def active(self) -> dict[str, object]:
@@ -122,6 +124,10 @@ def contact_query(
         stmt = stmt.where(Contact.company_id == filters.company_id)
     if filters.never_contacted:
         stmt = stmt.where(Contact.last_contacted_at.is_(None))
+    if filters.without_role:
+        stmt = stmt.where(Contact.role.is_(None))
+    if filters.role_guessed:
+        stmt = stmt.where(Contact.role_inferred.is_(True))
     for kind, name in ((TagKind.TAG, filters.tag), (TagKind.GENRE, filters.genre)):
         if name:
             tagged = (
@@ -150,6 +156,25 @@ def search_contacts(
         selectinload(Contact.company), selectinload(Contact.labels)
     )
     return paginate(session, stmt, page, per_page)
+
+
+def set_roles(
+    session: Session, account: Account, filters: ContactFilters, role: Role | None
+) -> int:
+    """Give every contact of the filtered list a role (or, with None, confirm the role each
+    has: a guess becomes a stated role). One statement, however long the list; returns how
+    many contacts it changed."""
+    ids = contact_query(account, filters).order_by(None).with_only_columns(Contact.id)
+    values: dict[str, object] = {"role_inferred": False, "updated_at": utcnow()}
+    if role is not None:
+        values["role"] = role
+    result = session.execute(
+        update(Contact)
+        .where(Contact.account_id == account.id, Contact.id.in_(ids.scalar_subquery()))
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def filter_choices(session: Session, account: Account) -> dict[str, list[str]]:

@@ -186,3 +186,30 @@ def test_other_emails_through_the_form_the_api_and_the_export(
     assert rows[0]["other_emails"] == "a2@x.example; a3@x.example"
     ana = session.scalar(select(Contact).where(Contact.email == "ana@work.example"))
     assert ana is not None
+
+
+def test_after_an_import_the_artist_fixes_roles_for_a_whole_list(logged_in, session, user):
+    text = sheet(
+        ["Name", "Email", "Job Title", "Company"],
+        ["Ana Okafor", "ana@b.example", "Publicist", "Loud PR"],
+        ["Ben Ruiz", "ben@b.example", "Booker", "Harbor Touring"],
+        ["Cleo Park", "cleo@b.example", "", "Harbor Touring Two"],
+        ["Dev Shah", "dev@b.example", "", ""],
+    )
+    run(session, user, text)
+    # The guessed ones, shown as guesses, confirmed in one go.
+    page = logged_in.get("/contacts/?role_guessed=1").get_data(as_text=True)
+    assert "Showing 1–3 of 3 contacts" in page and "guessed</span>" in page
+    done = logged_in.submit("/contacts/roles", {"role_guessed": "1", "new_role": "confirm"})
+    assert done.status_code == 302 and "role_guessed=True" in done.headers["Location"]
+    assert "3 contacts: guessed roles confirmed" in logged_in.get(
+        done.headers["Location"]
+    ).get_data(as_text=True)
+    # Those without any role get one.
+    logged_in.submit("/contacts/roles", {"role": "none", "new_role": "producer"})
+    book = contacts(session, user)
+    assert book["dev@b.example"].role == Role.PRODUCER
+    assert book["ana@b.example"].role == Role.PUBLICIST  # untouched: it had one
+    assert not any(c.role_inferred for c in book.values())
+    refused = logged_in.submit("/contacts/roles", {"role": "none", "new_role": "boss"})
+    assert "Choose the role" in logged_in.get(refused.headers["Location"]).get_data(as_text=True)
