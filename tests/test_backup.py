@@ -386,3 +386,24 @@ def test_a_version_1_backup_kept_from_its_day_still_restores(session, make_user)
     assert ana.account_id == fresh.account_id
     assert ana.other_emails == ["ana@home.example"] and ana.tags == ["priority"]
     assert fresh.account.artist_name == "Version One"
+
+
+def test_our_vcard_export_imports_back(api, session, user, make_user):
+    from crm.imports.services import import_now
+
+    fill(session, user)
+    card = api.get("/api/v1/contacts/export.vcf").get_data()
+    other = make_user("cards@example.com")
+    _record, summary = import_now(session, other.account, other, "book.vcf", card)
+    session.commit()
+    assert (summary.created, summary.rejected) == (4, 0)
+    ana = session.scalar(
+        select(Contact).where(
+            Contact.account_id == other.account_id, Contact.email == "ana@bluebird.example"
+        )
+    )
+    assert ana.other_emails == ["ana@home.example", "a.okafor@uni.example"]
+    assert (ana.first_name, ana.last_name, ana.title) == ("Ana María", "Okafor", "Head of A&R")
+    assert ana.company.name == "Bluebird Records" and ana.phone == "+44 7700 900123"
+    assert ana.notes == "Line one\nLine two" and ana.tags == ["Folk", "Indie", "priority"]
+    assert ana.instagram == "@ana" and ana.linkedin == "https://linkedin.com/in/ana"

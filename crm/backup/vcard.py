@@ -16,49 +16,48 @@ from crm.models import Contact
 SOCIAL = {"instagram": "instagram", "twitter": "twitter", "x": "twitter", "tiktok": "tiktok"}
 
 
-def _escape(text: str) -> str:
-    """RFC 6350 text escaping (vobject's serialiser does this only for some properties)."""
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def _line(out: io.StringIO, name: str, value: str, params: str = "") -> None:
+    """One property, escaped and folded to 75 octets by vobject's own helpers."""
+    vobject.base.foldOneLine(out, f"{name}{params}:{value}")
 
 
 def contact_card(contact: Contact) -> str:
-    """One contact as a vCard 4.0 text. Written line by line with vobject's line folding:
-    vobject's object model speaks 3.0, and its 4.0 output would say VERSION:3.0."""
-    card = vobject.vCard()
-    card.add("fn").value = contact.display_name
-    card.add("n").value = vobject.vcard.Name(family=contact.last_name, given=contact.first_name)
+    """One contact as a vCard 4.0 text (RFC 6350). Written property by property with
+    vobject's escaping and line folding: its object model speaks 3.0 (its 4.0 output would
+    say VERSION:3.0) and costs a millisecond a card, most of a large backup."""
+    esc = vobject.base.backslashEscape
+    out = io.StringIO()
+    _line(out, "BEGIN", "VCARD")
+    _line(out, "VERSION", "4.0")
+    _line(out, "FN", esc(contact.display_name))
+    _line(out, "N", f"{esc(contact.last_name)};{esc(contact.first_name)};;;")
     for index, email in enumerate(contact.emails):
-        line = card.add("email")
-        line.value = email
-        if index == 0:
-            line.params["PREF"] = ["1"]
+        _line(out, "EMAIL", esc(email), ";PREF=1" if index == 0 else "")
     if contact.phone:
-        card.add("tel").value = contact.phone
+        _line(out, "TEL", esc(contact.phone))
     if contact.company:
-        card.add("org").value = [contact.company.name]
+        _line(out, "ORG", esc(contact.company.name))
     if contact.title:
-        card.add("title").value = contact.title
+        _line(out, "TITLE", esc(contact.title))
     if contact.role:
-        card.add("role").value = contact.role.label
+        _line(out, "ROLE", esc(contact.role.label))
     if contact.city or contact.country:
-        card.add("adr").value = vobject.vcard.Address(city=contact.city, country=contact.country)
+        _line(out, "ADR", f";;;{esc(contact.city)};;;{esc(contact.country)}")
     for url in (contact.website, contact.linkedin):
         if url:
-            card.add("url").value = url
+            _line(out, "URL", esc(url))
     for network in ("instagram", "twitter", "tiktok"):
         handle = getattr(contact, network)
         if handle:
-            line = card.add("x-socialprofile")
-            line.value = handle
-            line.params["TYPE"] = [network]
+            _line(out, "X-SOCIALPROFILE", esc(handle), f";TYPE={network}")
     labels = [*contact.genres, *contact.tags]
     if labels:
-        card.add("categories").value = labels
+        _line(out, "CATEGORIES", ",".join(map(esc, labels)))
     if contact.notes:
-        card.add("note").value = contact.notes
-    card.add("uid").value = f"urn:stagedoor:contact:{contact.id}"
-    text = card.serialize()
-    return text.replace("VERSION:3.0", "VERSION:4.0", 1)
+        _line(out, "NOTE", esc(contact.notes))
+    _line(out, "UID", f"urn:stagedoor:contact:{contact.id}")
+    _line(out, "END", "VCARD")
+    return out.getvalue()
 
 
 def cards(contacts: Iterable[Contact]) -> Iterator[str]:
