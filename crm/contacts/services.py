@@ -263,8 +263,8 @@ class Resolver:
 
     def companies(self, names: Iterable[str]) -> None:
         """Resolve many names at once, creating the new companies: one query for the names
-        not seen yet, one multi-row insert and one read back for the new ones, instead of
-        a round trip per name (a real address book has a company for every two people)."""
+        not seen yet and one multi-row insert returning the new ones, instead of a round
+        trip per name (a real address book has a company for every two people)."""
         wanted: dict[str, str] = {}
         for name in names:
             if name in self._company_names:
@@ -292,15 +292,12 @@ class Resolver:
         if not new:
             return
         now = utcnow()
-        self.session.execute(
-            insert(Company), [{**row, "created_at": now, "updated_at": now} for row in new]
+        created = self.session.scalars(
+            insert(Company).returning(Company),
+            [{**row, "created_at": now, "updated_at": now} for row in new],
         )
-        for start in range(0, len(new), 500):
-            batch = [row["key"] for row in new[start : start + 500]]
-            for company in self.session.scalars(
-                owned(Company, self.account).where(Company.key.in_(batch))
-            ):
-                self._companies[company.key] = company
+        for company in created:
+            self._companies[company.key] = company
 
     def company(self, name: str) -> Company | None:
         """The company of that name (case- and accent-insensitive), created if new."""
@@ -408,7 +405,7 @@ def _apply_values(
     for name in PLAIN_FIELDS:
         if name in values:
             # contact_values' "" for no role (an import's undo puts those values back).
-            setattr(contact, name, values[name] or None if name == "role" else values[name])
+            setattr(contact, name, (values[name] or None) if name == "role" else values[name])
     if "email" in values:
         if email_key(values["email"]) != contact.email_key:
             contact.email_status = EmailStatus.OK  # a corrected address is tried again
