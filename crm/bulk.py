@@ -43,7 +43,9 @@ def insert_rows(
 def _copy(connection: Connection, table: Table, columns: Sequence[str], rows: list) -> None:
     """COPY the rows in, on the session's own connection (so in its transaction)."""
     names = ", ".join(f'"{name}"' for name in columns)
-    cursor = connection.connection.dbapi_connection.cursor()
+    raw = connection.connection.dbapi_connection
+    assert raw is not None  # a connection in use has its driver connection
+    cursor = raw.cursor()
     try:
         with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
             for row in rows:

@@ -7,12 +7,12 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import click
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
-from sqlalchemy import Connection, DateTime, Engine, MetaData, Update, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, Update, create_engine, event
 from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -108,6 +108,11 @@ def _close_session(exc: BaseException | None) -> None:
         # Anything not committed by the view is rolled back: a failed request writes nothing.
         session.rollback()
         session.close()
+
+
+def table_of(model: Any) -> Table:
+    """A model's Table (SQLAlchemy types `__table__` as any FromClause)."""
+    return model.__table__
 
 
 def rows_changed(result: Result) -> int:

@@ -30,7 +30,7 @@ from sqlalchemy.types import JSON, TypeDecorator
 from crm.backup.vcard import cards
 from crm.contacts.fields import CONTACT_FIELDS, email_key
 from crm.contacts.services import PLAIN_FIELDS, Resolver, derived_fields
-from crm.db import utcnow
+from crm.db import table_of, utcnow
 from crm.imports.export import contact_row, neutralise
 from crm.imports.rules import unneutralise
 from crm.models import (
@@ -77,7 +77,7 @@ class TablePart:
 
     @property
     def table(self) -> Table:
-        return self.model.__table__  # type: ignore[attr-defined]
+        return table_of(self.model)
 
     @property
     def columns(self) -> list[Column]:
@@ -422,10 +422,10 @@ def stream_backup(session: Session, account: Account) -> Iterator[bytes]:
 
 
 def _counts(session: Session, account: Account) -> dict[str, int]:
-    counts = {"contacts": _count(session, Contact.__table__, account)}
+    counts = {"contacts": _count(session, table_of(Contact), account)}
     for part in TABLE_PARTS:
         counts[part.table.name] = _count(session, part.table, account)
-    counts["contact_imports"] = _count(session, ContactImport.__table__, account)
+    counts["contact_imports"] = _count(session, table_of(ContactImport), account)
     return counts
 
 
@@ -604,7 +604,7 @@ class _Loader:
         self.result.counts[part.table.name] = count
 
     def _load_contacts(self) -> None:
-        columns = {c.name: c for c in Contact.__table__.columns}
+        columns = {c.name: c for c in table_of(Contact).columns}
         resolver = Resolver(self.session, self.account)
         companies = self.ids.get("companies", {})
         count = 0
@@ -648,7 +648,7 @@ class _Loader:
             old_ids.append(int(item["id"]))
             extras.append((others, _items(item.get("genres", "")), _items(item.get("tags", ""))))
         self.session.flush()  # companies the resolver made
-        self._insert(Contact.__table__, rows, old_ids)
+        self._insert(table_of(Contact), rows, old_ids)
         new_ids = [self.ids["contacts"][old] for old in old_ids]
         further: list[dict] = []
         labels = []
@@ -676,12 +676,12 @@ class _Loader:
             for tag in tags
         ]
         self._insert(contact_tags, links, None)
-        self._insert(ContactEmail.__table__, further, None)
+        self._insert(table_of(ContactEmail), further, None)
         return len(rows)
 
     def _load_imports(self) -> None:
         contacts = self.ids.get("contacts", {})
-        columns = {c.name: c for c in ContactImport.__table__.columns}
+        columns = {c.name: c for c in table_of(ContactImport).columns}
         count = 0
         for item in self._json("imports.json") or []:
             row = {
@@ -695,7 +695,7 @@ class _Loader:
             for error in item.get("errors", []):
                 self.session.add(ImportRowError(import_id=record.id, **error))
             self._insert(
-                ImportChange.__table__,
+                table_of(ImportChange),
                 [
                     {
                         "import_id": record.id,
@@ -712,7 +712,7 @@ class _Loader:
 
     def _load_settings(self) -> None:
         settings = self._json("settings.json") or {}
-        columns = {c.name: c for c in Account.__table__.columns}
+        columns = {c.name: c for c in table_of(Account).columns}
         for name, value in (settings.get("account") or {}).items():
             if name in ACCOUNT_SETTINGS and name in columns:
                 setattr(self.account, name, parse(columns[name], value, False))
@@ -723,7 +723,7 @@ class _Loader:
                     name=mapping["name"],
                     columns=mapping["columns"],
                     created_at=parse(
-                        ImportMapping.__table__.c.created_at, mapping["created_at"], False
+                        table_of(ImportMapping).c.created_at, mapping["created_at"], False
                     ),
                 )
             )

@@ -150,7 +150,7 @@ def clean_other_emails(value: object, main: object = "") -> list[str]:
         except FieldError as exc:
             raise FieldError(f"{address[:80]}: {exc}") from None
         key = email_key(email)
-        if email and key != main_key:
+        if email and key and key != main_key:
             seen.setdefault(key, email)
     if len(seen) > MAX_OTHER_EMAILS:
         raise FieldError(f"At most {MAX_OTHER_EMAILS} further addresses.")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm.contacts.fields import email_key
 from crm.contacts.search import ContactTextMatch, matches_few
-from crm.db import utcnow
+from crm.db import rows_changed, utcnow
 from crm.models import (
     Account,
     Company,
@@ -174,7 +174,7 @@ def set_roles(
         .values(values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rows_changed(result)
 
 
 def filter_choices(session: Session, account: Account) -> dict[str, list[str]]:
@@ -232,20 +232,14 @@ def find_by_emails(
 def email_owners(session: Session, account: Account) -> dict[str, int]:
     """Every address of the account, main and further, with its contact's id: how an
     import tells new people from known ones without a query a row."""
-    owners = dict(
-        session.execute(
-            select(ContactEmail.email_key, ContactEmail.contact_id).where(
-                ContactEmail.account_id == account.id
-            )
-        ).all()
+    further = select(ContactEmail.email_key, ContactEmail.contact_id).where(
+        ContactEmail.account_id == account.id
     )
-    owners.update(
-        session.execute(
-            select(Contact.email_key, Contact.id).where(
-                Contact.account_id == account.id, Contact.email_key.is_not(None)
-            )
-        ).all()
+    main = select(Contact.email_key, Contact.id).where(
+        Contact.account_id == account.id, Contact.email_key.is_not(None)
     )
+    owners: dict[str, int] = {key: contact_id for key, contact_id in session.execute(further)}
+    owners.update((key, contact_id) for key, contact_id in session.execute(main) if key)
     return owners
 
 

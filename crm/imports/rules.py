@@ -6,6 +6,7 @@ here: crm.imports.helper cleans rows in another process, crm.imports.writer writ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -118,7 +119,9 @@ def clean_row(raw: dict[str, str], guess_role: bool = False) -> tuple[dict, dict
     With `guess_role`, a row without a role gets the one its title, groups or company
     suggest, marked as a guess (crm.contacts.roles)."""
     result = clean_contact(raw, partial=True)
-    values = {k: v for k, v in result.values.items() if v not in ("", None, [], False)}
+    values: dict[str, Any] = {
+        k: v for k, v in result.values.items() if v not in ("", None, [], False)
+    }
     if not values.get("email") and values.get("other_emails"):
         # Only further addresses filled: the first of them is the person's address.
         values["email"], *rest = values["other_emails"]
@@ -170,13 +173,13 @@ def merge(existing: dict, incoming: dict) -> dict:
     main = changes.get("email") or existing.get("email")
     known = {email_key(e) for e in (main, *(existing.get("other_emails") or [])) if e}
     new = [e for e in (incoming.get("email"), *incoming.get("other_emails", [])) if e]
-    added: dict[str, str] = {}
+    further: dict[str, str] = {}
     for email in new:
         key = email_key(email)
-        if key not in known:
-            added.setdefault(key, email)
-    if added:
-        changes["other_emails"] = [*(existing.get("other_emails") or []), *added.values()]
+        if key and key not in known:
+            further.setdefault(key, email)
+    if further:
+        changes["other_emails"] = [*(existing.get("other_emails") or []), *further.values()]
     return changes
 
 

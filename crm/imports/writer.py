@@ -12,7 +12,7 @@ from crm.bulk import insert_rows
 from crm.contacts.fields import email_key
 from crm.contacts.search import insert_contacts
 from crm.contacts.services import PLAIN_FIELDS, Resolver, apply_values, values_of
-from crm.db import utcnow
+from crm.db import table_of, utcnow
 from crm.imports.rules import RowResult, merge, new_contact_fields
 from crm.models import (
     Account,
@@ -116,14 +116,14 @@ class Writer:
         ]
         insert_rows(
             connection,
-            ContactEmail.__table__,
+            table_of(ContactEmail),
             ("account_id", "contact_id", "position", "email", "email_key"),
             further,
         )
         import_id = self.record.id
         insert_rows(
             connection,
-            ImportChange.__table__,
+            table_of(ImportChange),
             ("import_id", "contact_id", "action"),
             [(import_id, i, ChangeAction.CREATED) for i in ids],
         )
@@ -151,7 +151,7 @@ class Writer:
         """Merge rows into their contacts; returns the rows that turned out to change nothing."""
         if not rows:
             return []
-        by_id = {r.contact_id: r for r in rows}
+        by_id = {r.contact_id: r for r in rows if r.contact_id is not None}
         # Compared on plain rows: most rows of a re-imported sheet change nothing, and only
         # the contacts that do change are loaded as objects.
         unchanged, changed = [], {}
