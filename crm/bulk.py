@@ -14,6 +14,10 @@ REBUILD_FROM_ROWS = 10_000
 COPY_FROM_ROWS = 100
 # SQLite's page cache during such a load, in KiB (as a negative number, as PRAGMA wants it).
 LOAD_CACHE_SIZE = -16384
+# From how many new rows a load is followed by fresh planner statistics.
+ANALYZE_FROM_ROWS = 1_000
+# SQLite's ANALYZE reads about this many rows of each index (enough for its planner).
+SQLITE_ANALYSIS_LIMIT = 1_000
 
 
 def insert_rows(
@@ -124,3 +128,20 @@ def bulk_load(connection: Connection, tables: Iterable[str], new_rows: int) -> I
             connection.exec_driver_sql(sql)
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
+
+
+def refresh_statistics(connection: Connection, tables: Iterable[str], new_rows: int) -> None:
+    """After a load of `new_rows` rows into `tables`: fresh statistics for the planner, so
+    that the next page is planned for the 100,000 contacts that are now there, not for the
+    empty table that was (PostgreSQL's autovacuum gets there only later; SQLite never does
+    by itself). On PostgreSQL, ANALYZE in the load's own transaction samples its rows and
+    is undone with it; SQLite's is bounded by `analysis_limit`."""
+    if new_rows < ANALYZE_FROM_ROWS:
+        return
+    names = ", ".join(f'"{table}"' for table in tables)
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
+        for table in tables:
+            connection.exec_driver_sql(f'ANALYZE "{table}"')
+        return
+    connection.exec_driver_sql(f"ANALYZE {names}")

@@ -45,6 +45,13 @@ def _run(connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+    # A migration may have rewritten a large table: the planner learns its new shape now.
+    # (PRAGMA optimize analyses only the tables whose statistics have gone stale.)
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA optimize")
+    else:
+        connection.exec_driver_sql("ANALYZE")
+    connection.commit()
 
 
 if context.is_offline_mode():

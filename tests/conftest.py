@@ -102,6 +102,25 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
+def browser_login(base: str, email: str):
+    """A `requests` session logged in to a real server at `base`, as a browser would be."""
+    import requests
+
+    browser = requests.Session()
+    browser.post(
+        base + "/account/login",
+        data={"csrf_token": page_csrf(browser, base + "/account/login"), "email": email,
+              "password": PASSWORD},
+    )  # fmt: skip
+    return browser
+
+
+def page_csrf(browser, url: str) -> str:
+    """The CSRF token of the form on the page at `url`."""
+    page = browser.get(url).text
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
 # --- databases ------------------------------------------------------------------------
 
 

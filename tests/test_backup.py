@@ -33,6 +33,7 @@ from crm.models import (
     Direction,
     EmailTemplate,
     FollowUpKind,
+    ImportFile,
     MessageKind,
     PitchMessage,
     PitchStatus,
@@ -332,13 +333,12 @@ def test_erasing_an_account_leaves_no_row_of_it_anywhere(app, session, make_user
     fill(session, artist)
     neighbour = make_user("staying@example.com")
     fill(session, neighbour)
-    upload = tmp_path / "pending-upload.csv"
-    upload.write_text("Name\nAna\n")
     record = session.scalar(
         select(ContactImport).where(ContactImport.account_id == artist.account_id)
     )
-    record.stored_path = str(upload)
+    session.add(ImportFile(import_id=record.id, data=b"Name\nAna\n"))  # a pending upload
     session.commit()
+    upload_id = record.id
     account_id, user_id = artist.account_id, artist.id
 
     client = log_in(app, artist)
@@ -353,7 +353,8 @@ def test_erasing_an_account_leaves_no_row_of_it_anywhere(app, session, make_user
     )
     assert done.status_code == 302
     assert "have been deleted" in client.get(done.headers["Location"]).get_data(as_text=True)
-    assert not upload.exists()
+    session.expire_all()
+    assert session.get(ImportFile, upload_id) is None
 
     session.expire_all()
     for table in Base.metadata.sorted_tables:

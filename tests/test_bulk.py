@@ -96,3 +96,18 @@ def test_the_search_index_merges_again_after_a_large_load(session, user):
     with search_index_loading(session.connection(), REBUILD_FROM_ROWS):
         assert automerge() == 0
     assert automerge() == 4
+
+
+def test_after_a_large_import_the_planner_knows_how_many_contacts_there_are(session, user):
+    """Plans are made on fresh statistics, not on those of the empty table it was."""
+    from crm.imports.services import import_now
+
+    rows = "".join(f"Person {n},person{n}@example.com\n" for n in range(1_500))
+    import_now(session, user.account, user, "big.csv", f"name,email\n{rows}".encode())
+    session.commit()
+    if session.bind.dialect.name == "sqlite":
+        stats = session.scalar(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'contacts'"))
+        assert stats is not None and int(stats.split()[0]) >= 1_000
+    else:
+        estimate = session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'contacts'"))
+        assert estimate == 1_500

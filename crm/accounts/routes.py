@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -195,14 +193,12 @@ def erase():
         email = user.email
         try:
             with transaction(session):
-                uploads = services.erase_account(
+                services.erase_account(
                     session, user, password=form.password.data, confirmation=form.confirmation.data
                 )
         except services.AccountError as exc:
             form.add_errors({exc.field: [str(exc)]})
         else:
-            for path in uploads:
-                Path(path).unlink(missing_ok=True)
             logout_user()
             flash(f"The account of {email} and everything in it have been deleted.", "success")
             return redirect(url_for("accounts.login"))

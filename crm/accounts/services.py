@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from crm.accounts.sessions import end_sessions
 from crm.db import utcnow
 from crm.mail_templates.services import install_starter_templates
-from crm.models import Account, ContactImport, User
+from crm.models import Account, User
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -107,28 +107,17 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     session.flush()
 
 
-def erase_account(session: Session, user: User, *, password: str, confirmation: str) -> list[str]:
+def erase_account(session: Session, user: User, *, password: str, confirmation: str) -> None:
     """Delete the user's whole account: every row it owns goes with it (each table's
-    foreign key cascades from the account), its team's users included. Asks for the
-    password again and the account's email typed out. Returns the uploaded files to
-    remove once the deletion is committed."""
+    foreign key cascades from the account, uploads waiting for import included), its
+    team's users too. Asks for the password again and the account's email typed out."""
     if not user.check_password(password):
         raise AccountError("password", "That is not your password.")
     if confirmation.strip().lower() != user.email.lower():
         raise AccountError("confirmation", f"Type {user.email} to confirm.")
     account_id = user.account_id
-    uploads = [
-        path
-        for path in session.scalars(
-            select(ContactImport.stored_path).where(
-                ContactImport.account_id == account_id, ContactImport.stored_path.is_not(None)
-            )
-        )
-        if path
-    ]
     session.execute(delete(Account).where(Account.id == account_id))
     session.expunge_all()
-    return uploads
 
 
 def update_settings(

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import JSON, TypeDecorator
 
 from crm.backup.vcard import contact_card
+from crm.bulk import refresh_statistics
 from crm.contacts.fields import CONTACT_FIELDS, email_key
 from crm.contacts.services import PLAIN_FIELDS, Resolver, derived_fields
 from crm.db import table_of, utcnow
@@ -569,6 +570,9 @@ class _Loader:
         self._load_imports()
         self._load_settings()
         session.flush()
+        loaded = sum(self.result.counts.values())
+        tables = [part.table.name for part in TABLE_PARTS] + ["contacts", "contact_emails"]
+        refresh_statistics(session.connection(), tables, loaded)
         return self.result
 
     def _insert(self, table: Table, rows: list[dict], old_ids: list[int] | None) -> None:

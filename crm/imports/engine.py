@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from crm.bulk import bulk_load
+from crm.bulk import bulk_load, refresh_statistics
 from crm.contacts.fields import CONTACT_FIELDS
 from crm.contacts.search import search_index_loading
 from crm.contacts.services import (
@@ -160,6 +160,7 @@ def run_import(
                 flush()
         flush()
     if writer is not None:
+        refresh_statistics(session.connection(), WRITTEN_TABLES, summary.created)
         record.created, record.updated = summary.created, summary.updated
         record.skipped, record.rejected = summary.skipped, summary.rejected
         record.rows_total = record.rows_done = summary.rows

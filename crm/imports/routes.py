@@ -50,10 +50,6 @@ def _require_login() -> None:
     """Imports are private."""
 
 
-def _upload_folder() -> Path:
-    return Path(current_app.instance_path) / "uploads" / str(current_account().id)
-
-
 @bp.route("/", methods=["GET", "POST"])
 def index():
     form = UploadForm()
@@ -68,7 +64,6 @@ def index():
                     current_user,
                     upload.filename or "upload.csv",
                     upload.read(),
-                    _upload_folder(),
                 )
         except UnreadableFile as exc:
             form.file.errors = [f"{upload.filename}: {exc}"]
@@ -140,7 +135,7 @@ def mapping(import_id: int):
 def _samples(record: ContactImport, count: int = 3) -> list[list[str]]:
     """A few values of each column, to recognise it by."""
     samples: list[list[str]] = [[] for _ in record.header]
-    for index, (_line, cells) in enumerate(services.stored_csv(record).rows()):
+    for index, (_line, cells) in enumerate(services.stored_csv(get_session(), record).rows()):
         for column, cell in enumerate(cells[: len(samples)]):
             if cell.strip() and len(samples[column]) < count:
                 samples[column].append(cell.strip()[:60])
@@ -157,7 +152,7 @@ def _start(record: ContactImport, account: Account) -> None:
     session = get_session()
     with transaction(session):
         record.status = ImportStatus.RUNNING  # so the page the user lands on watches it
-    services.set_progress(record, 0, record.rows_total)
+    services.set_progress(session, record, 0, record.rows_total)
     thread = threading.Thread(
         target=_run,
         args=(current_app._get_current_object(), record.id, account.id),
@@ -183,7 +178,7 @@ def _run(app, import_id: int, account_id: int) -> None:
         finally:
             record = session.get(ContactImport, import_id)
             with transaction(session):
-                services.discard_file(record)
+                services.discard_file(session, record)
 
 
 @bp.get("/<int:import_id>")
@@ -244,7 +239,7 @@ def cancel(import_id: int):
     if record.status == ImportStatus.PENDING:
         session = get_session()
         with transaction(session):
-            services.discard_file(record)
+            services.discard_file(session, record)
             session.delete(record)
         flash("Upload discarded.", "info")
     return redirect(url_for("imports.index"))

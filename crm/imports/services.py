@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
-import time
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
+from crm.imports import progress
 from crm.imports.engine import ImportSummary, run_import
 from crm.imports.export import csv_lines, neutralise
 from crm.imports.mapping import auto_mapping, check_mapping, header_key
 from crm.imports.reading import CsvFile, UnreadableFile, open_csv
 from crm.imports.rules import RowResult
-from crm.models import Account, ContactImport, ImportMapping, ImportRowError, ImportStatus, User
+from crm.models import (
+    Account,
+    ContactImport,
+    ImportFile,
+    ImportMapping,
+    ImportRowError,
+    ImportStatus,
+    User,
+)
 from crm.scope import owned
 
 
@@ -30,11 +35,8 @@ class Progress:
     total: int
 
 
-# A web import runs in a thread of one of the server's processes, in one transaction; the
-# rows it has done are written beside its uploaded file, where every process of the server
-# can read them (not in the database: on SQLite, the import's transaction holds the write
-# lock until it ends). An import whose process has gone never finishes: its transaction
-# died with it, so nothing was written.
+# An import whose process has gone never finishes: its transaction died with it, so
+# nothing was written.
 STOPPED_MESSAGE = (
     "The server stopped before this import finished, so nothing was imported. "
     "Upload the file again."
@@ -44,33 +46,22 @@ STOPPED_MESSAGE = (
 SILENT_FOR = 600  # seconds
 
 
-def _progress_file(record: ContactImport) -> Path | None:
-    return Path(f"{record.stored_path}.progress") if record.stored_path else None
-
-
-def set_progress(record: ContactImport, done: int, total: int, *, pid: int | None = None) -> None:
+def set_progress(
+    session: Session, record: ContactImport, done: int, total: int, *, pid: int | None = None
+) -> None:
     """Note how far a web import has come, for whichever process serves its page."""
-    path = _progress_file(record)
-    if path is None:
-        return
-    partial = path.with_name(f"{path.name}.{threading.get_ident()}")
-    partial.write_text(f"{done} {total} {pid or os.getpid()} {socket.gethostname()}")
-    partial.replace(path)  # readers see the old line or the new one, never half of one
+    progress.report(session, record.id, done, total, pid=pid)
 
 
 def watch(session: Session, record: ContactImport) -> Progress:
     """The rows done of an import. A running import whose process has gone is marked as
     failed, with the reason (the caller commits)."""
-    path = _progress_file(record)
-    if record.status == ImportStatus.RUNNING and path is not None:
-        try:
-            done, total, pid, host = path.read_text().split(" ", 3)
-            age = time.time() - path.stat().st_mtime
-        except (OSError, ValueError):
-            pass  # not started yet, or just finished
-        else:
-            if age < SILENT_FOR and (host != socket.gethostname() or _alive(int(pid))):
-                return Progress(int(done), int(total))
+    if record.status == ImportStatus.RUNNING:
+        reading = progress.read(session, record.id)
+        if reading is not None:
+            here = reading.host == socket.gethostname()
+            if reading.age < SILENT_FOR and (not here or _alive(reading.pid)):
+                return Progress(reading.done, reading.total)
             _mark_stopped(session, record)
     return Progress(record.rows_done, record.rows_total)
 
@@ -94,7 +85,7 @@ def _mark_stopped(session: Session, record: ContactImport) -> None:
     )
     session.refresh(record)
     if stopped.rowcount:
-        discard_file(record)
+        discard_file(session, record)
 
 
 def count_rows(csv_file: CsvFile) -> int:
@@ -115,20 +106,17 @@ def saved_mapping_for(
 
 
 def upload(
-    session: Session, account: Account, user: User, file_name: str, data: bytes, folder: Path
+    session: Session, account: Account, user: User, file_name: str, data: bytes
 ) -> ContactImport:
-    """Keep an uploaded file for the mapping step; refuses an unreadable file outright."""
+    """Keep an uploaded file (in the database) for the mapping step; refuses an unreadable
+    file outright."""
     csv_file = open_csv(data)
     saved = saved_mapping_for(session, account, csv_file.header)
     mapping = auto_mapping(csv_file.header, saved.columns if saved else None)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.csv"
-    path.write_bytes(data)
     record = ContactImport(
         account_id=account.id,
         user_id=user.id,
         file_name=file_name[:255] or "upload.csv",
-        stored_path=str(path),
         status=ImportStatus.PENDING,
         encoding=csv_file.encoding,
         delimiter=csv_file.delimiter,
@@ -138,13 +126,16 @@ def upload(
     )
     session.add(record)
     session.flush()
+    session.add(ImportFile(import_id=record.id, data=data))
+    session.flush()
     return record
 
 
-def stored_csv(record: ContactImport) -> CsvFile:
-    if not record.stored_path or not Path(record.stored_path).exists():
+def stored_csv(session: Session, record: ContactImport) -> CsvFile:
+    data = session.scalar(select(ImportFile.data).where(ImportFile.import_id == record.id))
+    if data is None:
         raise UnreadableFile("The uploaded file is no longer here. Upload it again.")
-    return open_csv(Path(record.stored_path).read_bytes())
+    return open_csv(data)
 
 
 def preview(session: Session, account: Account, record: ContactImport, rows: int = 10):
@@ -152,7 +143,7 @@ def preview(session: Session, account: Account, record: ContactImport, rows: int
     return run_import(
         session,
         account,
-        stored_csv(record),
+        stored_csv(session, record),
         record.mapping,
         dry_run=True,
         preview_rows=rows,
@@ -213,24 +204,22 @@ def run_stored(session: Session, account: Account, record: ContactImport) -> Imp
         raise UnreadableFile(problem)
     record.status = ImportStatus.RUNNING
     total = record.rows_total
-    set_progress(record, 0, total)
+    set_progress(session, record, 0, total)
     return run_import(
         session,
         account,
-        stored_csv(record),
+        stored_csv(session, record),
         record.mapping,
         record,
-        progress=lambda done: set_progress(record, done, total),
+        progress=lambda done: set_progress(session, record, done, total),
         default_role=record.default_role,
     )
 
 
-def discard_file(record: ContactImport) -> None:
+def discard_file(session: Session, record: ContactImport) -> None:
     """Remove an import's uploaded file (and its progress) once it has run or failed."""
-    if record.stored_path:
-        Path(record.stored_path).unlink(missing_ok=True)
-        _progress_file(record).unlink(missing_ok=True)
-        record.stored_path = None
+    session.execute(delete(ImportFile).where(ImportFile.import_id == record.id))
+    progress.clear(session, record.id)
 
 
 def mark_failed(session: Session, record: ContactImport, message: str) -> None:

@@ -16,7 +16,9 @@ from crm.models.imports import (
     ChangeAction,
     ContactImport,
     ImportChange,
+    ImportFile,
     ImportMapping,
+    ImportProgress,
     ImportRowError,
     ImportStatus,
 )
@@ -58,6 +60,8 @@ __all__ = [
     "ContactImport",
     "ImportChange",
     "ImportMapping",
+    "ImportFile",
+    "ImportProgress",
     "ImportRowError",
     "ImportStatus",
     "Account",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import UTC, Base, created_at, intpk
@@ -35,7 +35,8 @@ class ContactImport(Base):
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     file_name: Mapped[str] = mapped_column(String(255))
-    # Where the uploaded file waits between upload and import (removed afterwards).
+    # Before round 2: where the uploaded file waited on one host's disk. Unused since the
+    # file waits in the database (ImportFile), which every web process of a team can read.
     stored_path: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[ImportStatus] = mapped_column(
         _str_enum(ImportStatus), default=ImportStatus.PENDING
@@ -105,3 +106,32 @@ class ImportMapping(Base):
     name: Mapped[str] = mapped_column(String(100))
     columns: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[created_at]
+
+
+class ImportFile(Base):
+    """An uploaded file waiting for its mapping to be checked, kept in the database so that
+    whichever web process serves the next step (a team runs several, on several hosts) has
+    it. Removed once the import has run, failed or been cancelled."""
+
+    __tablename__ = "import_files"
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("contact_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ImportProgress(Base):
+    """How far a running web import has come, on PostgreSQL: written on a connection of
+    its own, outside the import's transaction (see crm.imports.progress)."""
+
+    __tablename__ = "import_progress"
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("contact_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    done: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTC)

@@ -2,21 +2,18 @@
 the server a team runs: gunicorn with two worker processes, either of which may answer the
 page's progress requests."""
 
-import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from crm.demo.data import demo_rows
 from crm.imports.export import csv_lines
 from crm.imports.services import set_progress
-from crm.models import Contact, ContactImport, ImportStatus
-from tests.conftest import PASSWORD, free_port, serve
+from crm.models import Contact, ContactImport, ImportFile, ImportProgress, ImportStatus
+from tests.conftest import browser_login, free_port, page_csrf, serve
 
 HEADER = ["first_name", "last_name", "email", "company", "city"]
 
@@ -40,34 +37,19 @@ def team_server(database_url, tmp_path, user):
         yield base
 
 
-def logged_in(base: str, email: str) -> requests.Session:
-    browser = requests.Session()
-    browser.post(
-        base + "/account/login",
-        data={"csrf_token": csrf(browser, base + "/account/login"), "email": email,
-              "password": PASSWORD},
-    )  # fmt: skip
-    return browser
-
-
-def csrf(browser: requests.Session, url: str) -> str:
-    page = browser.get(url).text
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-
 @pytest.mark.slow
 def test_the_progress_bar_only_moves_forward_whichever_worker_answers(team_server, user, session):
     rows = 30_000
-    browser = logged_in(team_server, user.email)
+    browser = browser_login(team_server, user.email)
     uploaded = browser.post(
         team_server + "/imports/",
-        data={"csrf_token": csrf(browser, team_server + "/imports/")},
+        data={"csrf_token": page_csrf(browser, team_server + "/imports/")},
         files={"file": ("agency.csv", sheet(rows), "text/csv")},
     )
     assert "Check the columns of agency.csv" in uploaded.text
     started = browser.post(
         uploaded.url,
-        data={"csrf_token": csrf(browser, uploaded.url), "action": "run"}
+        data={"csrf_token": page_csrf(browser, uploaded.url), "action": "run"}
         | {f"column-{i}": name for i, name in enumerate(HEADER)},
     )
     assert "Rows imported" in started.text or "new" in started.text
@@ -88,16 +70,12 @@ def test_the_progress_bar_only_moves_forward_whichever_worker_answers(team_serve
     assert session.scalar(select(func.count(Contact.id))) == rows
 
 
-def running_import(session, user, folder: Path) -> ContactImport:
-    """An import started from the web page, as its record and files are while it runs."""
-    folder.mkdir(exist_ok=True)
-    stored = folder / "upload.csv"
-    stored.write_bytes(sheet(10))
+def running_import(session, user) -> ContactImport:
+    """An import started from the web page, as its record and file are while it runs."""
     record = ContactImport(
         account_id=user.account_id,
         user_id=user.id,
         file_name="agency.csv",
-        stored_path=str(stored),
         status=ImportStatus.RUNNING,
         encoding="utf-8",
         delimiter=",",
@@ -106,28 +84,31 @@ def running_import(session, user, folder: Path) -> ContactImport:
         rows_total=10,
     )
     session.add(record)
+    session.flush()
+    session.add(ImportFile(import_id=record.id, data=sheet(10)))
     session.commit()
     return record
 
 
-def test_a_running_import_shows_how_far_it_has_come(logged_in, session, user, tmp_path):
-    record = running_import(session, user, tmp_path / "uploads")
-    set_progress(record, 4, 10)  # by this process, which is alive
+def test_a_running_import_shows_how_far_it_has_come(logged_in, session, user):
+    record = running_import(session, user)
+    set_progress(session, record, 4, 10)  # by this process, which is alive
     state = logged_in.get(f"/imports/{record.id}/progress").get_json()
     assert (state["status"], state["done"], state["total"]) == ("running", 4, 10)
     assert 'value="4"' in logged_in.get(f"/imports/{record.id}").get_data(as_text=True)
 
 
-def test_an_import_whose_server_stopped_says_so(logged_in, session, user, tmp_path):
+def test_an_import_whose_server_stopped_says_so(logged_in, session, user):
     """The server was stopped during an import: its transaction died with it, so nothing
     was written. The page says so, rather than showing a bar that never moves again."""
-    uploads = tmp_path / "uploads"
-    record = running_import(session, user, uploads)
+    record = running_import(session, user)
     ended = subprocess.Popen(["true"])
     ended.wait()
-    set_progress(record, 4, 10, pid=ended.pid)  # the server process that ran it, now gone
+    set_progress(session, record, 4, 10, pid=ended.pid)  # the server process that ran it, gone
     page = logged_in.get(f"/imports/{record.id}").get_data(as_text=True)
     assert "The server stopped before this import finished, so nothing was imported." in page
     state = logged_in.get(f"/imports/{record.id}/progress").get_json()
     assert state["status"] == "failed"
-    assert list(uploads.iterdir()) == []  # the upload and its progress, gone
+    session.expire_all()
+    assert session.get(ImportFile, record.id) is None  # the upload, gone
+    assert session.get(ImportProgress, record.id) is None  # and its progress
