@@ -649,20 +649,13 @@ class _Loader:
                 if name in item:
                     row[name] = parse(columns[name], item[name], True)
             others = _items(item.get("other_emails", ""))
+            genres, tags = _items(item.get("genres", "")), _items(item.get("tags", ""))
             row["email_key"] = email_key(row.get("email"))
-            row.update(
-                derived_fields(
-                    row.get("first_name") or "",
-                    row.get("last_name") or "",
-                    row.get("email"),
-                    company_name,
-                    row.get("notes") or "",
-                    others,
-                )
-            )
+            searched = {**row, "other_emails": others, "genres": genres, "tags": tags}
+            row.update(derived_fields(searched, company_name))
             rows.append(row)
             old_ids.append(int(item["id"]))
-            extras.append((others, _items(item.get("genres", "")), _items(item.get("tags", ""))))
+            extras.append((others, genres, tags))
         self.session.flush()  # companies the resolver made
         self._insert(table_of(Contact), rows, old_ids)
         new_ids = [self.ids["contacts"][old] for old in old_ids]

@@ -1,16 +1,22 @@
-"""Index-backed substring search over contacts' folded `search_text`.
+"""Index-backed word-start search over contacts' folded `search_text`.
 
-SQLite answers through an FTS5 table with the trigram tokenizer (`contacts_fts`, kept in
-step by triggers); PostgreSQL through a pg_trgm GIN index that serves LIKE '%...%'. Both are
-created by migration 0002. One SQL construct, compiled per dialect, keeps the service code
-free of dialect checks."""
+Every word of the query must start a word of the contact's search text (name, addresses,
+company, title, city, country, notes, tags, genres): "ber" finds Berlin and Bernd, never
+"Gerber"; "ravi schneider" finds Ravi Schneider, not Elena Schneider of Gravity Records.
+Accents and case do not count (both sides are folded, see crm.text.search_words).
+
+SQLite answers through an FTS5 table with the unicode61 tokenizer and prefix indexes for
+one to three letters (`contacts_fts`, kept in step by triggers, migration 0017): each word
+is a prefix query. PostgreSQL answers through a pg_trgm GIN index that serves
+`search_text LIKE '% word%'` (the search text holds a space before every word). One SQL
+construct, compiled per dialect, keeps the service code free of dialect checks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, and_, bindparam
+from sqlalchemy import Connection, and_, bindparam, case, literal
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -19,9 +25,8 @@ from sqlalchemy.types import Boolean
 
 from crm.bulk import insert_rows, loads_in_bulk
 from crm.models import Contact
-from crm.text import fold, like_pattern
+from crm.text import fold, search_terms, search_words
 
-TRIGRAM = 3  # shorter words cannot use a trigram index and fall back to a scan
 FTS5_AUTOMERGE = 4  # FTS5's default
 # Up to this many matches, a search is found from its matches: measured on 100,000 contacts,
 # 3,000 matches take 13 ms that way and 21 ms the other; 24,000 take 59 against 30.
@@ -29,7 +34,7 @@ FEW_MATCHES = 5000
 
 
 class ContactTextMatch(ColumnElement[bool]):
-    """True for contacts whose search text contains every word of `query`."""
+    """True for contacts whose search text has a word starting with each word of `query`."""
 
     inherit_cache = False
     type = Boolean()
@@ -39,57 +44,71 @@ class ContactTextMatch(ColumnElement[bool]):
 
     def __init__(self, column, query: str):
         self.column = column
-        self.words = fold(query).split()
+        self.terms = search_terms(query)
 
 
-def _fts_match(words: list[str]) -> str:
-    """Each word as an FTS5 string, all required: substrings under the trigram tokenizer."""
-    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+def _fts_match(terms: list[tuple[str, bool]]) -> str:
+    """Each term as an FTS5 phrase (a prefix phrase where its last word may go on), all
+    required. A term holds only letters, digits and spaces: nothing in it needs quoting."""
+    return " AND ".join(f'"{words}"' + ("*" if open_end else "") for words, open_end in terms)
 
 
-def _likes(element: ContactTextMatch, words: list[str]):
-    return and_(*(element.column.like(like_pattern(w), escape="\\") for w in words))
+def _like(words: str, open_end: bool) -> str:
+    """A LIKE pattern for the term's words in a row in the search text, from a word start
+    (nothing in a term needs escaping: letters, digits and spaces)."""
+    return f"% {words}%" if open_end else f"% {words} %"
 
 
 @compiles(ContactTextMatch)
 def _compile_default(element: ContactTextMatch, compiler, **kw) -> str:
-    return compiler.process(_likes(element, element.words), **kw)
+    if not element.terms:
+        return "1 = 0"  # nothing searchable typed (only punctuation): nothing matches
+    likes = and_(*(element.column.like(_like(*term)) for term in element.terms))
+    return compiler.process(likes, **kw)
 
 
 @compiles(ContactTextMatch, "sqlite")
 def _compile_sqlite(element: ContactTextMatch, compiler, **kw) -> str:
-    long_words = [w for w in element.words if len(w) >= TRIGRAM]
-    short_words = [w for w in element.words if len(w) < TRIGRAM]
-    parts = []
-    if long_words:
-        match = _fts_match(long_words)
-        table = element.column.table.name
-        param = compiler.process(bindparam(None, match, unique=True), **kw)
-        parts.append(
-            f"{compiler.process(element.column.table.c.id, **kw)} IN "
-            f"(SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH {param})"
-        )
-    if short_words:
-        parts.append(compiler.process(_likes(element, short_words), **kw))
-    return " AND ".join(parts) if parts else "1 = 1"
+    if not element.terms:
+        return "1 = 0"  # nothing searchable typed (only punctuation): nothing matches
+    table = element.column.table.name
+    param = compiler.process(bindparam(None, _fts_match(element.terms), unique=True), **kw)
+    return (
+        f"{compiler.process(element.column.table.c.id, **kw)} IN "
+        f"(SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH {param})"
+    )
+
+
+def best_first(query: str) -> ColumnElement[int]:
+    """An order for search results: 0 for the contact whose address is the query, or whose
+    name is or starts with it (first name first, or last name first); 1 for the rest."""
+    words = search_words(query)
+    if not words:
+        return literal(1)
+    typed = " ".join(words)
+    return case(
+        (Contact.email_key == fold(query.strip()), 0),
+        (Contact.search_text.startswith(" " + typed, autoescape=True), 0),
+        (Contact.sort_name.startswith(typed, autoescape=True), 0),
+        else_=1,
+    )
 
 
 def matches_few(session: Session, query: str) -> bool:
     """Does the search index match few contacts (of any account) for this query? Then the
     contact list is best found from the matches (looked up by id) rather than by walking
-    the account's contacts in list order and testing each: for a name, 2 ms against 20.
-    Words too short for the trigram index match anything, and leave the list as it is."""
+    the account's contacts in list order and testing each: for a name, 2 ms against 20."""
     if session.bind.dialect.name != "sqlite":
         return False  # PostgreSQL plans with statistics
-    words = [w for w in fold(query).split() if len(w) >= TRIGRAM]
-    if not words:
+    terms = search_terms(query)
+    if not terms:
         return False
     found = session.scalar(
         sql_text(
             "SELECT count(*) FROM (SELECT rowid FROM contacts_fts "
             "WHERE contacts_fts MATCH :match LIMIT :limit)"
         ),
-        {"match": _fts_match(words), "limit": FEW_MATCHES},
+        {"match": _fts_match(terms), "limit": FEW_MATCHES},
     )
     return found < FEW_MATCHES
 

@@ -4,17 +4,19 @@ companies. Plain functions of (session, account, ...); the caller owns the trans
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from itertools import chain
 from operator import itemgetter
+from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from crm.contacts.fields import email_key
-from crm.contacts.search import ContactTextMatch, matches_few
+from crm.contacts.search import ContactTextMatch, best_first, matches_few
 from crm.db import rows_changed, utcnow
 from crm.models import (
     Account,
@@ -33,7 +35,7 @@ from crm.models import (
 )
 from crm.pagination import Page, paginate
 from crm.scope import account_check, owned, owned_among
-from crm.text import fold, like_pattern
+from crm.text import fold, like_pattern, search_text
 
 # The fields a cleaned contact carries that map straight onto columns.
 PLAIN_FIELDS = (
@@ -143,6 +145,9 @@ def contact_query(
         )
     elif filters.sort == "updated":
         stmt = stmt.order_by(Contact.updated_at.desc(), Contact.id.desc())
+    elif filters.q.strip():
+        # Searching: the contact whose name or address was typed comes first.
+        stmt = stmt.order_by(best_first(filters.q), Contact.sort_name, Contact.id)
     else:
         stmt = stmt.order_by(Contact.sort_name, Contact.id)
     return stmt
@@ -344,36 +349,36 @@ class Resolver:
         self._tag_lists.clear()
 
 
-def derived_fields(
-    first_name: str,
-    last_name: str,
-    email: str | None,
-    company: str,
-    notes: str,
-    other_emails: list[str] | tuple[str, ...] = (),
-) -> dict[str, str | None]:
-    """What the list sorts and searches on, from a contact's own fields."""
-    name = " ".join(p for p in (last_name, first_name) if p)
-    words = (first_name, last_name, email or "", *other_emails, company, notes)
+# A contact's own fields that its search matches, besides its company's name and its tags
+# and genres: name, every address, title, where they are, and the notes.
+SEARCHED_FIELDS = ("first_name", "last_name", "email", "title", "city", "country", "notes")
+
+
+def derived_fields(values: Mapping[str, Any], company: str) -> dict[str, str | None]:
+    """What the list sorts and searches on, from a contact's own values (as clean_contact
+    gives them: lists for other_emails, tags and genres) and its company's name."""
+    first, last, email = (values.get(k) or "" for k in ("first_name", "last_name", "email"))
+    name = " ".join(p for p in (last, first) if p)
+    # Tags and genres in one order however they were given (a form, a file, the database).
+    labels = sorted(chain(values.get("tags") or (), values.get("genres") or ()), key=fold)
     return {
-        "sort_name": fold(name or email or "")[:220],
+        "sort_name": fold(name or email)[:220],
         "company_key": fold(company) or None,
-        "search_text": fold(" ".join(words)),
+        "search_text": search_text(
+            *(values.get(k) or "" for k in SEARCHED_FIELDS),
+            *(values.get("other_emails") or ()),
+            company,
+            *labels,
+        ),
     }
 
 
 def refresh_derived(contact: Contact) -> None:
     company = contact.company.name if contact.company else ""
-    # Column defaults only apply at insert, so a new contact's unset fields are still None.
-    derived = derived_fields(
-        contact.first_name or "",
-        contact.last_name or "",
-        contact.email,
-        company,
-        contact.notes or "",
-        contact.other_emails,
-    )
-    for name, value in derived.items():
+    values: dict[str, Any] = {name: getattr(contact, name) for name in SEARCHED_FIELDS}
+    values["other_emails"] = contact.other_emails
+    values["tags"] = [t.name for t in contact.labels]  # genres too: both are searched
+    for name, value in derived_fields(values, company).items():
         setattr(contact, name, value)
 
 

@@ -274,11 +274,4 @@ def clean_cells(cells: list[str], mapping: list[str]) -> Cleaned:
 
 def new_contact_fields(values: dict, company: str) -> dict:
     """A new contact's sort and search fields, from its clean values."""
-    return derived_fields(
-        values.get("first_name", ""),
-        values.get("last_name", ""),
-        values.get("email"),
-        company,
-        values.get("notes", ""),
-        values.get("other_emails", ()),
-    )
+    return derived_fields(values, company)

@@ -67,6 +67,13 @@ def names(page: str, book) -> set[str]:
         ("q=ok", {"ana"}),  # shorter than a trigram
         ("q=ok+bluebird", {"ana"}),
         ("q=%22AND%22+OR+*", set()),  # search syntax is taken literally
+        ("q=germany", {"cleo"}),  # country
+        ("q=festival", {"cleo"}),  # tag
+        ("q=techno", {"cleo"}),  # genre
+        ("q=ana@bluebird.example", {"ana"}),  # a whole address
+        ("q=bird", set()),  # inside a word: "Bluebird" starts with "blue"
+        ("q=ana@", {"ana"}),
+        ("q=an@", set()),  # "an" ends there: Ana's address does not start "an@"
         ("role=ar", {"ana"}),
         ("tag=festival", {"cleo"}),
         ("genre=indie", {"ana", "cleo"}),
@@ -168,3 +175,32 @@ def test_a_search_finds_the_same_contacts_whichever_way_it_is_run(
     assert ways[0] == ways[1]
     assert all(c.account_id == user.account_id for c in ways[0])
     assert search_contacts(session, user.account, filters).items == ways[0]
+
+
+def test_search_finds_what_people_type_at_the_start_of_words(logged_in, make_contact, user):
+    """Typing "berlin" finds everyone who lives in Berlin; "ravi schneider" finds Ravi Schneider,
+    not Elena Schneider of Gravity Records (no match inside "gravity"); the person whose
+    name was typed comes before those who merely match it."""
+    a = user.account
+    for n in range(3):
+        make_contact(a, first_name=f"Berliner{n}", last_name="Fan", city="Hamburg")
+    people = [
+        make_contact(a, first_name="Jonas", last_name="Weber", city="Berlin", title="Booker"),
+        make_contact(a, first_name="Mia", last_name="Krause", city="Berlin", country="DE"),
+        make_contact(a, first_name="Elena", last_name="Schneider", company="Gravity Records"),
+        make_contact(a, first_name="Ravi", last_name="Schneider", email="ravi@mail.example"),
+        make_contact(a, first_name="Anna", last_name="Ravi-Schneider-Lopez"),
+    ]
+    jonas, mia, elena, ravi, anna = people
+
+    def found(q):
+        page = logged_in.get("/contacts/", query_string={"q": q}).get_data(as_text=True)
+        where = {c.id: page.find(f'/contacts/{c.id}"') for c in people}
+        return [c for c in sorted(people, key=lambda c: where[c.id]) if where[c.id] >= 0]
+
+    assert found("berlin") == [mia, jonas]  # by name: Krause, Weber
+    assert found("BERLÍN booker") == [jonas]  # accents, case, every word
+    assert found("ravi schneider") == [ravi, anna]  # Ravi first: his name as typed
+    assert found("gravity") == [elena]
+    assert found("avi") == []  # only at word starts
+    assert found("schneider elena") == [elena]  # last name first finds her too

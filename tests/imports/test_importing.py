@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from crm.contacts.services import (
+    SEARCHED_FIELDS,
     ContactFilters,
     contact_values,
     derived_fields,
@@ -123,13 +124,9 @@ def test_imported_contacts_sort_and_search_as_if_typed_in(session, user, make_co
     )
     run(session, user, text)
     for contact in contacts(session, user).values():
-        derived = derived_fields(
-            contact.first_name,
-            contact.last_name,
-            contact.email,
-            contact.company.name if contact.company else "",
-            contact.notes,
-        )
+        values = {name: getattr(contact, name) for name in SEARCHED_FIELDS}
+        values |= {"other_emails": contact.other_emails, "tags": [t.name for t in contact.labels]}
+        derived = derived_fields(values, contact.company.name if contact.company else "")
         assert derived == {name: getattr(contact, name) for name in derived}, contact.email
     assert found_by(session, user, "angstrom bluebird") == ["zoe@x.example"]
     assert found_by(session, user, "second note") == ["ben@x.example"]
