@@ -33,6 +33,12 @@ def count_up_to(count: int, cap: int) -> str:
     return f"{cap:,}+" if count > cap else f"{count:,}"
 
 
+def number(value: int) -> str:
+    """A count as people read one: 100,001."""
+    return f"{value:,}"
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(number, "number")
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(count_up_to, "count_up_to")

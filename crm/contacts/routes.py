@@ -77,6 +77,32 @@ def index():
     )
 
 
+@bp.get("/lookup")
+def lookup():
+    """Contacts for a picker, as JSON: `q` is what was typed; `pitchable=1` leaves out
+    those who asked not to be contacted."""
+    found = services.lookup_contacts(
+        get_session(),
+        current_account(),
+        request.args.get("q", "")[:200],
+        pitchable=_flag(request.args, "pitchable"),
+    )
+    return jsonify(
+        contacts=[
+            {
+                "id": c.id,
+                "name": c.display_name,
+                "email": c.email or "",
+                "company": c.company.name if c.company else "",
+                "city": c.city or "",
+                "do_not_contact": c.do_not_contact,
+            }
+            for c in found
+        ],
+        limit=services.LOOKUP_LIMIT,
+    )
+
+
 @bp.post("/roles")
 def set_roles():
     """One role for every contact of the filtered list (the list's filters come with the

@@ -163,6 +163,25 @@ def search_contacts(
     return paginate(session, stmt, page, per_page)
 
 
+# A picker shows this many contacts for what was typed: enough to see the one meant.
+LOOKUP_LIMIT = 20
+
+
+def lookup_contacts(
+    session: Session, account: Account, q: str, *, pitchable: bool = False
+) -> list[Contact]:
+    """The contacts a picker offers for what was typed (three letters of a city will do),
+    best first; with `pitchable`, only those who may be pitched (not "do not contact")."""
+    filters = ContactFilters(q=q)
+    if not filters.q.strip():
+        return []
+    few = matches_few(session, filters.q)
+    stmt = contact_query(account, filters, few_matches=few)
+    if pitchable:
+        stmt = stmt.where(Contact.do_not_contact.is_(False))
+    return list(session.scalars(stmt.options(selectinload(Contact.company)).limit(LOOKUP_LIMIT)))
+
+
 def set_roles(
     session: Session, account: Account, filters: ContactFilters, role: Role | None
 ) -> int:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from crm.accounts.current import current_account, owned_or_404
+from crm.contacts.services import lookup_contacts
 from crm.db import get_session, transaction
 from crm.mail_templates import rendering, services
 from crm.mail_templates.forms import TemplateForm
@@ -31,14 +32,21 @@ def highlight(text: str) -> Markup:
     return Markup(html.replace(rendering.FALLBACK_END, "</mark>"))
 
 
-def _picker_choices():
-    """Contacts and releases to preview with (the most recently touched contacts)."""
+def _picker(contact, *, in_form: bool) -> dict:
+    """What the preview's pickers show: the releases, and, where the page has no script and
+    a contact was searched for ("Find"), the contacts found."""
     session, account = get_session(), current_account()
-    contacts = session.scalars(
-        owned(Contact, account).order_by(Contact.updated_at.desc()).limit(200)
-    ).all()
     releases = session.scalars(owned(Release, account).order_by(Release.created_at.desc())).all()
-    return sorted(contacts, key=lambda c: c.sort_name), releases
+    q = request.args.get("contact_q", "").strip()[:200]
+    results = None
+    if in_form and contact is None and q:
+        results = lookup_contacts(session, account, q)
+    return {
+        "releases": releases,
+        "contact_q": q,
+        "contact_results": results,
+        "picker_in_form": in_form,
+    }
 
 
 def _picked():
@@ -71,13 +79,11 @@ def index():
 
 
 def _editor(form: TemplateForm, template: EmailTemplate | None, status: int = 200):
-    contacts, releases = _picker_choices()
     return render_template(
         "mail_templates/form.html",
         form=form,
         template=template,
-        contacts=contacts,
-        releases=releases,
+        **_picker(None, in_form=False),
         fields=rendering.FIELDS,
     ), status
 
@@ -144,7 +150,6 @@ def show(template_id: int):
         mailto = (
             f"mailto:{quote(contact.email)}?subject={quote(plain.subject)}&body={quote(plain.body)}"
         )
-    contacts, releases = _picker_choices()
     return render_template(
         "mail_templates/show.html",
         template=template,
@@ -154,8 +159,7 @@ def show(template_id: int):
         body=highlight(marked.body),
         plain=plain,
         mailto=mailto,
-        contacts=contacts,
-        releases=releases,
+        **_picker(contact, in_form=True),
         stats=services.template_stats(get_session(), current_account()).get(template.id),
     )
 

@@ -1,4 +1,4 @@
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from crm.contacts.services import NOTE_MAX_LENGTH
@@ -7,11 +7,11 @@ from crm.models import Channel, PitchStatus
 
 
 class PitchForm(BaseForm):
-    contact_id = SelectField("Contact", validate_choice=False)
+    contact_id = HiddenField("Contact")  # chosen with the contact picker (see macros.html)
     release_id = SelectField("Release", validate_choice=False)
     template_id = SelectField("Template", validate_choice=False)
     subject = StringField("Subject")
-    body = TextAreaField("Email", render_kw={"rows": 12})
+    body = TextAreaField("Message", render_kw={"rows": 12})
     send_at = StringField(
         "Send at", render_kw={"type": "datetime-local"},
         description="In your time zone; empty: as soon as your mailbox's pace allows.",

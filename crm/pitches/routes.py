@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from crm.accounts.current import current_account, owned_or_404
-from crm.contacts.services import NoteError
+from crm.contacts.services import NoteError, lookup_contacts
 from crm.db import get_session, transaction, utcnow
 from crm.fields import FieldError, clean_datetime
 from crm.filters import format_local
@@ -106,19 +106,8 @@ def index():
     )
 
 
-def _compose_choices(form: PitchForm, contact: Contact | None) -> None:
+def _compose_choices(form: PitchForm) -> None:
     session, account = get_session(), current_account()
-    contacts = (
-        [contact]
-        if contact
-        else session.scalars(
-            owned(Contact, account)
-            .where(Contact.do_not_contact.is_(False))
-            .order_by(Contact.updated_at.desc())
-            .limit(200)
-        ).all()
-    )
-    form.contact_id.choices = [(str(c.id), c.display_name) for c in contacts]
     form.release_id.choices = [("", "— no release (general query) —")] + [
         (str(r.id), r.title)
         for r in session.scalars(owned(Release, account).order_by(Release.title))
@@ -139,8 +128,13 @@ def new():
         session, account, EmailTemplate, picked.get("template_id")
     )
     form = PitchForm()
-    _compose_choices(form, contact if request.args.get("contact_id") else None)
-    if request.method == "GET" or request.form.get("action") == "render":
+    _compose_choices(form)
+    contact_q = picked.get("contact_q", "").strip()[:200]
+    found = None  # without JavaScript, "Find" lists the contacts matching what was typed
+    if picked.get("action") == "find" and contact_q:
+        found = lookup_contacts(session, account, contact_q, pitchable=True)
+        contact = None
+    if request.method == "GET" or request.form.get("action") in ("render", "find"):
         form.contact_id.data = str(contact.id) if contact else None
         form.release_id.data = str(release.id) if release else ""
         form.template_id.data = str(template.id) if template else ""
@@ -201,6 +195,8 @@ def new():
         template=template,
         duplicate=duplicate,
         mailbox=mailbox,
+        contact_q=contact_q,
+        found=found,
     ), 422 if form.errors else 200
 
 

@@ -224,3 +224,140 @@ document.querySelectorAll("select[data-presets]").forEach((select) => {
     }
   });
 });
+
+// Contact pickers: a combobox (ARIA 1.2 pattern) over /contacts/lookup. Without this
+// script the picker is a search field with a Find button that lists the matches.
+document.querySelectorAll("[data-contact-picker]").forEach((picker) => {
+  const input = picker.querySelector("[data-picker-input]");
+  const list = picker.querySelector("[role=listbox]");
+  const status = picker.querySelector("[data-picker-status]");
+  const find = picker.querySelector("[data-picker-find]");
+  let value = picker.querySelector("[data-picker-value]");
+  if (!value) {  // the page listed matches (no script before): keep one hidden field
+    picker.querySelectorAll("fieldset").forEach((el) => el.remove());
+    value = document.createElement("input");
+    value.type = "hidden";
+    value.name = "contact_id";
+    value.setAttribute("data-picker-value", "");
+    picker.prepend(value);
+  }
+  if (find) find.hidden = true;
+  let options = [];
+  let active = -1;
+  let timer = null;
+  let asked = "";
+
+  const close = () => {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  };
+  const highlight = (index) => {
+    options.forEach((li, i) => {
+      li.classList.toggle("active", i === index);
+      li.setAttribute("aria-selected", i === index ? "true" : "false");
+    });
+    active = index;
+    if (index >= 0) {
+      input.setAttribute("aria-activedescendant", options[index].id);
+      options[index].scrollIntoView({ block: "nearest" });
+    }
+  };
+  const choose = (contact) => {
+    value.value = contact.id;
+    input.value = contact.name;
+    status.textContent = "Chosen: " + contact.name + (contact.email ? " <" + contact.email + ">" : "")
+      + (contact.company ? " · " + contact.company : "");
+    close();
+    value.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+  const show = (contacts, limit) => {
+    options = contacts.map((contact, i) => {
+      const li = document.createElement("li");
+      li.id = "contact-option-" + i;
+      li.className = "list-group-item list-group-item-action";
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      const name = document.createElement("span");
+      name.className = "fw-semibold";
+      name.textContent = contact.name;
+      const more = document.createElement("span");
+      more.className = "text-body-secondary small d-block";
+      more.textContent = [contact.email, contact.company, contact.city].filter(Boolean).join(" · ");
+      li.append(name, more);
+      li.addEventListener("mousedown", (event) => { event.preventDefault(); choose(contact); });
+      li.contact = contact;
+      return li;
+    });
+    list.replaceChildren(...options);
+    list.hidden = options.length === 0;
+    input.setAttribute("aria-expanded", options.length ? "true" : "false");
+    status.textContent = options.length === 0 ? "No contact matches “" + input.value + "”."
+      : options.length >= limit ? "The first " + limit + " matches: type more to narrow them."
+      : options.length + (options.length === 1 ? " contact matches." : " contacts match.");
+    highlight(options.length ? 0 : -1);
+  };
+  const search = () => {
+    const q = input.value.trim();
+    if (q === asked) return;
+    asked = q;
+    if (!q) { options = []; list.replaceChildren(); close(); return; }
+    const url = picker.getAttribute("data-lookup") + (picker.getAttribute("data-lookup").includes("?") ? "&" : "?")
+      + "q=" + encodeURIComponent(q);
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : { contacts: [], limit: 20 }))
+      .then((answer) => { if (asked === q) show(answer.contacts, answer.limit); })
+      .catch(() => {});
+  };
+  input.addEventListener("input", () => {
+    value.value = "";  // what is typed is a search until a contact is chosen
+    clearTimeout(timer);
+    timer = setTimeout(search, 150);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" && options.length) {
+      event.preventDefault();
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      highlight(Math.min(active + 1, options.length - 1));
+    } else if (event.key === "ArrowUp" && options.length) {
+      event.preventDefault();
+      highlight(Math.max(active - 1, 0));
+    } else if (event.key === "Enter" && !list.hidden && active >= 0) {
+      event.preventDefault();  // choosing, not sending the form
+      choose(options[active].contact);
+    } else if (event.key === "Escape") {
+      close();
+    }
+  });
+  input.addEventListener("blur", () => setTimeout(close, 100));
+});
+
+// Compose: choosing a template (or another release or contact) fills in the subject and
+// the message at once, asking first when they have been edited since.
+document.querySelectorAll("form[data-compose]").forEach((form) => {
+  const subject = form.querySelector("[name=subject]");
+  const body = form.querySelector("[name=body]");
+  const template = form.querySelector("[name=template_id]");
+  const fill = form.querySelector("[data-fill-button]");
+  if (!template || !subject || !body) return;
+  if (fill) fill.hidden = true;
+  const filled = { subject: subject.value, body: body.value };
+  const refill = () => {
+    const contact = form.querySelector("[data-picker-value]");
+    if (!template.value || (contact && !contact.value)) return;
+    const edited = subject.value !== filled.subject || body.value !== filled.body;
+    if (edited && (subject.value || body.value)
+        && !window.confirm("Replace the subject and message you edited with the template's?")) return;
+    const action = document.createElement("input");
+    action.type = "hidden";
+    action.name = "action";
+    action.value = "render";
+    form.append(action);
+    form.submit();
+  };
+  template.addEventListener("change", refill);
+  form.querySelector("[name=release_id]")?.addEventListener("change", refill);
+  form.querySelector("[data-picker-value]")?.addEventListener("change", refill);
+});

@@ -59,7 +59,8 @@ def test_preview_a_template_against_a_contact_as_you_type(page):
     page.goto("/templates/new")
     page.get_by_label("Name").fill("Quick note")
     page.get_by_label("Subject").fill("Hello {{ contact.first_name }}")
-    page.get_by_label("Preview for contact").select_option(label="Ana")
+    page.get_by_role("combobox", name="Preview for contact").fill("an")
+    page.get_by_role("listbox").get_by_role("option", name="Ana").click()
     page.get_by_label("Body").fill(
         'Hi {{ contact.first_name }}, from {{ contact.company | default("me") }}'
     )
@@ -274,3 +275,63 @@ def test_connect_the_mailbox_then_bulk_pitch_from_it_after_editing_one_email(
     subjects = sorted(m["Subject"] for m in smtp_server.messages)
     assert "For your Friday show, Jon" in subjects and len(subjects) == 3
     assert all(m["From"].endswith(f"<{address}>") for m in smtp_server.messages)
+
+
+def test_a_pitch_goes_to_a_contact_found_by_three_letters_of_their_city(page, tmp_path):
+    """Among 100,000 contacts, the one in Tromsø is found by typing "tro" in the
+    compose page's picker; choosing a template fills the email in at once."""
+    from crm.demo.data import demo_rows
+    from crm.imports.export import csv_lines
+
+    sign_up(page, next(emails))
+    header = ["first_name", "last_name", "email", "company", "city", "country"]
+    rows = [[r[name] for name in header] for r in demo_rows(100_000, seed=11)]
+    rows.append(["Sólveig", "Jónsdóttir", "solveig@kex.example", "Kex Hostel", "Tromsø", "NO"])
+    book = tmp_path / "everyone.csv"
+    book.write_text("".join(csv_lines(rows, header=header)), encoding="utf-8")
+    page.goto("/imports/")
+    page.get_by_label("CSV file").set_input_files(str(book))
+    page.get_by_role("button", name="Upload and preview").click()
+    page.get_by_role("heading", name="Check the columns of everyone.csv").wait_for()
+    page.get_by_role("button", name="Import").click()
+    page.get_by_role("heading", name="Import of everyone.csv").wait_for()
+    page.locator("#import-counts").wait_for(timeout=120_000)
+    assert "100,001 new" in page.locator("#import-counts").inner_text()
+
+    page.goto("/pitches/new")
+    picker = page.get_by_role("combobox", name="To", exact=True)
+    picker.fill("tro")
+    page.get_by_role("listbox").get_by_role("option", name="Sólveig Jónsdóttir").wait_for()
+    assert page.get_by_role("listbox").get_by_role("option").count() == 1
+    picker.press("Enter")  # the first match is highlighted
+    assert "solveig@kex.example" in page.locator("[data-picker-status]").inner_text()
+    with page.expect_navigation():
+        page.get_by_label("Template", exact=True).select_option(index=1)
+    assert "Sólveig" in page.get_by_label("Message", exact=True).input_value()
+    screenshot(page, "compose-picked-by-city")
+    page.get_by_role("button", name="Mark as sent").click()
+    page.get_by_role("heading", name="Pitch to Sólveig Jónsdóttir").wait_for()
+
+
+def test_without_javascript_the_picker_lists_what_matches(browser, server):
+    """The compose page without a script: a search field, a Find button, the matches as
+    a list to choose from."""
+    context = browser.new_context(base_url=server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_up(page, next(emails))
+        for first, city in (("Ana", "Berlin"), ("Bea", "Bern"), ("Cleo", "Paris")):
+            page.goto("/contacts/new")
+            page.get_by_label("First name").fill(first)
+            page.get_by_label("City").fill(city)
+            page.locator("main").get_by_role("button", name="Add contact").click()
+        page.goto("/pitches/new")
+        page.get_by_role("combobox", name="To", exact=True).fill("ber")
+        page.get_by_role("button", name="Find").click()
+        assert page.get_by_role("radio").count() == 2
+        page.get_by_role("radio", name="Bea").check()
+        page.get_by_label("Subject").fill("Hello")
+        page.get_by_role("button", name="Mark as sent").click()
+        page.get_by_role("heading", name="Pitch to Bea").wait_for()
+    finally:
+        context.close()
