@@ -66,7 +66,7 @@ def signup():
             form.add_errors({exc.field: [str(exc)]})
         else:
             log_in(user)
-            flash("Welcome to Stagedoor! Start by adding or importing your contacts.", "success")
+            flash("Welcome to Stagedoor! Your first steps are below.", "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,6 +33,9 @@ class Account(Base):
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     digest_hour: Mapped[int] = mapped_column(Integer, default=8)
     last_digest_on: Mapped[dt.date | None] = mapped_column(Date)
+    # When the reminder settings were first saved (a step of the dashboard's first steps).
+    reminders_set_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+    first_steps_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Secret part of the account's calendar feed URL; empty when the feed is off.
     calendar_token: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[created_at]

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, render_template, request
-from flask_login import current_user
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.accounts.current import current_account
-from crm.db import get_session, utcnow
+from crm.db import get_session, transaction, utcnow
 from crm.forms import EmptyForm
 from crm.mail_templates import services as template_services
 from crm.mailbox.services import mailbox_for_account
@@ -20,11 +20,13 @@ from crm.models import (
     MANUAL_STATUSES,
     REPLY_STATUSES,
     Account,
+    Contact,
     Direction,
     EmailTemplate,
     FollowUp,
     FollowUpKind,
     FollowUpState,
+    Mailbox,
     Pitch,
     PitchMessage,
     PitchStatus,
@@ -69,7 +71,43 @@ def dashboard():
         new_replies=new_replies(session, account),
         mailbox=mailbox_for_account(session, account),
         action_form=EmptyForm(),
+        first_steps=first_steps(session, account),
     )
+
+
+@bp.post("/first-steps/hide")
+@login_required
+def hide_first_steps():
+    """The user has seen enough of the checklist."""
+    session = get_session()
+    with transaction(session):
+        current_account().first_steps_hidden = True
+    flash("The first steps are hidden. Everything they link to is in the menu.", "info")
+    return redirect(url_for("home.index"))
+
+
+# The first steps of a new account, in the order they are best taken.
+FIRST_STEPS = ("contacts", "release", "mailbox", "pitch", "reminders")
+
+
+def first_steps(session: Session, account: Account) -> dict[str, bool] | None:
+    """Which of the first steps the account has taken (they tick themselves as it goes),
+    or None once all are taken or the user has hidden them."""
+    if account.first_steps_hidden:
+        return None
+
+    def has(model, *conditions) -> bool:
+        query = select(model.id).where(model.account_id == account.id, *conditions).limit(1)
+        return session.scalar(query) is not None
+
+    steps = {
+        "contacts": has(Contact),
+        "release": has(Release),
+        "mailbox": has(Mailbox),
+        "pitch": has(Pitch, Pitch.sent_at.is_not(None)),
+        "reminders": account.reminders_set_at is not None,
+    }
+    return None if all(steps.values()) else steps
 
 
 @dataclass

@@ -25,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 
 from crm.accounts.current import current_account
 from crm.accounts.services import AccountError, clean_timezone, timezones
-from crm.db import get_session, transaction
+from crm.db import get_session, transaction, utcnow
 from crm.extensions import csrf
 from crm.forms import BaseForm
 from crm.mail_templates.services import list_templates
@@ -110,6 +110,7 @@ def settings():
                 account.cadence_steps = cadence_steps(
                     session, account, [getattr(form, name).data or "" for name in STEPS]
                 )
+                account.reminders_set_at = account.reminders_set_at or utcnow()
         except AccountError as exc:
             form.add_errors({exc.field: [str(exc)]})
         else:
