@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from crm.accounts.sessions import start_session
 from crm.accounts.tokens import create_token
+from crm.contacts.changes import add_label
 from crm.contacts.fields import clean_contact
-from crm.contacts.services import add_note, create_contact
+from crm.contacts.services import ContactFilters, add_note, create_contact
 from crm.imports.services import import_now
 from crm.mail_templates.services import create_template
-from crm.models import LoginSession, PitchStatus, TemplatePurpose, User
+from crm.models import LoginSession, PitchStatus, TagKind, TemplatePurpose, User
 from crm.pitches.services import change_status, create_pitch
 from crm.releases.services import create_release
 from crm.reminders.passes import unsubscribe_token
@@ -35,6 +36,7 @@ URL_OBJECTS = {
     "follow_up_id": "follow_up",
     "note_id": "note",
     "session_id": "login",
+    "change_id": "change",
 }
 
 
@@ -90,6 +92,7 @@ def one_of_everything(session, user: User, text: str, *, email: str = "secret@vi
     )  # fmt: skip
     change_status(session, account, replied, PitchStatus.REPLIED, note=text)
     note = add_note(session, account, contact, text, author=user)
+    change = add_label(session, account, user, ContactFilters(), TagKind.TAG, text)
     start_session(session, user, user_agent=text)
     session.flush()
     login = session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)).first()
@@ -106,6 +109,7 @@ def one_of_everything(session, user: User, text: str, *, email: str = "secret@vi
         "follow_up": pitch.follow_ups[0],
         "note": note,
         "login": login,
+        "change": change,
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     Response,
@@ -17,14 +19,17 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from crm.accounts.current import current_account, owned_or_404
-from crm.contacts import services
+from crm.contacts import changes, services
+from crm.contacts.fields import clean_list
 from crm.contacts.forms import CompanyForm, ContactForm, NoteForm
 from crm.contacts.timeline import contact_timeline
 from crm.db import get_session, transaction
+from crm.fields import FieldError
 from crm.imports.export import stream_export
-from crm.models import Company, Contact, ContactNote, Role
+from crm.models import Company, Contact, ContactChange, ContactNote, Role, TagKind
 from crm.pagination import clamp
 from crm.scope import id_from, owned
+from crm.security import safe_next
 from crm.text import fold, like_pattern
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -67,8 +72,13 @@ def index():
     filters = filters_from(request.args)
     page, per_page = clamp(request.args.get("page", 1), request.args.get("per_page", 50))
     results = services.search_contacts(session, account, filters, page, per_page)
+    last_change = next(iter(changes.recent_changes(session, account, limit=1)), None)
+    if last_change is not None and not changes.undoable_now(last_change):
+        last_change = None
     return render_template(
         "contacts/index.html",
+        last_change=last_change,
+        bulk_actions=BULK_ACTIONS,
         page=results,
         filters=filters,
         choices=services.filter_choices(session, account),
@@ -121,6 +131,127 @@ def set_roles():
     what = "guessed roles confirmed" if choice == "confirm" else f"now {Role(choice).label}"
     flash(f"{changed:,} contact{'s' if changed != 1 else ''}: {what}.", "success")
     return redirect(back)
+
+
+# A selection ticked by hand holds at most this many contacts; beyond, select all that
+# match the filters (which has no limit).
+MAX_TICKED = 5_000
+MAX_PITCHED = 200  # the bulk pitch review shows every email: this many at a time
+BULK_ACTIONS = {
+    "pitch": "Pitch them",
+    "set_role": "Set the role",
+    "add_tag": "Add a tag",
+    "remove_tag": "Remove a tag",
+    "add_genre": "Add a genre",
+    "remove_genre": "Remove a genre",
+    "do_not_contact": "Mark “do not contact”",
+    "may_contact": "Clear “do not contact”",
+    "export": "Export as CSV",
+    "delete": "Delete",
+}
+
+
+def selection_from(form: MultiDict) -> services.ContactFilters | None:
+    """The contacts a bulk action is for: every contact matching the list's filters, or
+    those of them ticked. None when nothing is selected."""
+    filters = filters_from(form)
+    if form.get("scope") == "matching":
+        return filters
+    ids = tuple(dict.fromkeys(i for i in map(id_from, form.getlist("contact_id")) if i))
+    if not ids:
+        return None
+    return replace(filters, ids=ids[:MAX_TICKED])
+
+
+@bp.post("/bulk")
+def bulk():
+    """One action for the selected contacts; every change but pitch and export is one
+    entry of the journal of changes, with an undo."""
+    session, account = get_session(), current_account()
+    form = request.form
+    action = form.get("quick_action") or form.get("bulk_action", "")
+    selection = selection_from(form)
+    back = url_for("contacts.index", **filters_from(form).active())
+    if action not in BULK_ACTIONS:
+        flash("Choose what to do with the selected contacts.", "danger")
+        return redirect(back)
+    if selection is None:
+        flash("Tick the contacts to change first, or choose “all matching”.", "danger")
+        return redirect(back)
+    if action == "export":
+        return Response(
+            stream_export(current_app.extensions["crm.db"], account.id, selection),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="stagedoor-selection.csv"'},
+        )
+    if action == "pitch":
+        ids = session.scalars(changes.selected_ids(account, selection).limit(MAX_PITCHED + 1)).all()
+        if len(ids) > MAX_PITCHED:
+            flash(f"Pitch at most {MAX_PITCHED} contacts at a time: narrow the list.", "danger")
+            return redirect(back)
+        return redirect(url_for("pitches.bulk", contact_id=list(ids)))
+    try:
+        with transaction(session):
+            change, note = _change(session, account, action, selection, form)
+    except (changes.ChangeRefused, FieldError) as exc:
+        flash(str(exc), "danger")
+        return redirect(back)
+    people = f"{change.count:,} contact{'s' if change.count != 1 else ''}"
+    flash(f"{change.summary}: {people}.{note}", "success")
+    return redirect(back)
+
+
+def _change(session, account, action: str, selection, form: MultiDict):
+    """Make the change a bulk action asks for; returns it and a word on what was left."""
+    user = current_user._get_current_object()
+    if action == "set_role":
+        choice = form.get("new_role", "")  # "role" is the list's filter
+        if choice != "none" and choice not in Role._value2member_map_:
+            raise changes.ChangeRefused("Choose the role to give them (or “No role”).")
+        role = Role(choice) if choice != "none" else None
+        return changes.set_role(session, account, user, selection, role), ""
+    if action in ("add_tag", "remove_tag", "add_genre", "remove_genre"):
+        kind = TagKind.GENRE if action.endswith("genre") else TagKind.TAG
+        names = clean_list(form.get("label", ""))
+        if len(names) != 1:
+            word = "genre" if kind == TagKind.GENRE else "tag"
+            raise changes.ChangeRefused(f"Type the one {word} to {action.split('_')[0]}.")
+        change_label = changes.add_label if action.startswith("add") else changes.remove_label
+        return change_label(session, account, user, selection, kind, names[0]), ""
+    if action in ("do_not_contact", "may_contact"):
+        value = action == "do_not_contact"
+        return changes.set_do_not_contact(session, account, user, selection, value), ""
+    change, kept = changes.delete_contacts(session, account, user, selection)
+    note = (
+        f" {kept:,} with pitches {'was' if kept == 1 else 'were'} kept: their history would"
+        " go with them (delete those one by one)."
+        if kept
+        else ""
+    )
+    return change, note
+
+
+@bp.get("/changes")
+def change_log():
+    """The journal of bulk changes, newest first, each with its undo."""
+    session, account = get_session(), current_account()
+    return render_template(
+        "contacts/changes.html", changes=changes.recent_changes(session, account, limit=50)
+    )
+
+
+@bp.post("/changes/<int:change_id>/undo")
+def undo_change(change_id: int):
+    change = owned_or_404(ContactChange, change_id)
+    session = get_session()
+    try:
+        with transaction(session):
+            count = changes.undo_change(session, current_account(), change)
+    except changes.ChangeRefused as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"Undone: {change.summary.lower()}, for {count:,} contacts.", "success")
+    return redirect(safe_next(request.form.get("next"), url_for("contacts.change_log")))
 
 
 @bp.get("/export.csv")

@@ -96,13 +96,15 @@ class ContactFilters:
     without_role: bool = False
     role_guessed: bool = False  # roles an import guessed and no one has confirmed
     sort: str = "name"
+    # The contacts ticked in the list, when the user ticked some (a bulk action's selection).
+    ids: tuple[int, ...] = ()
 
     def active(self) -> dict[str, object]:
         """The filters that narrow the list (for links that keep them, and for export)."""
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name != "sort" and getattr(self, f.name) not in (None, "", False)
+            if f.name not in ("sort", "ids") and getattr(self, f.name) not in (None, "", False)
         }
 
 
@@ -118,6 +120,8 @@ def contact_query(
         stmt = owned(Contact, account)
     if filters.q.strip():
         stmt = stmt.where(ContactTextMatch(Contact.search_text, filters.q))
+    if filters.ids:
+        stmt = stmt.where(Contact.id.in_(filters.ids))
     if filters.role:
         stmt = stmt.where(Contact.role == filters.role)
     if filters.country:

@@ -1,6 +1,7 @@
 """Every model, imported here so that `Base.metadata` knows the whole schema."""
 
 from crm.models.accounts import Account, ApiToken, User
+from crm.models.changes import ChangeKind, ContactChange, ContactChangeItem
 from crm.models.contacts import (
     Company,
     CompanyKind,
@@ -60,6 +61,9 @@ __all__ = [
     "ContactImport",
     "ImportChange",
     "ImportMapping",
+    "ChangeKind",
+    "ContactChange",
+    "ContactChangeItem",
     "ImportFile",
     "ImportProgress",
     "ImportRowError",

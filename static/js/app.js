@@ -361,3 +361,82 @@ document.querySelectorAll("form[data-compose]").forEach((form) => {
   form.querySelector("[name=release_id]")?.addEventListener("change", refill);
   form.querySelector("[data-picker-value]")?.addEventListener("change", refill);
 });
+
+// Contact list: a selection kept across pages (in this tab), its live count, select the
+// whole page, and the action's own fields only. Without this script the ticked boxes of
+// one page, or "all matching", are sent as they are.
+document.querySelectorAll("form[data-bulk]").forEach((form) => {
+  const key = "stagedoor:" + form.getAttribute("data-selection-key");
+  const load = () => {
+    try { return new Set(JSON.parse(sessionStorage.getItem(key) || "[]")); } catch (e) { return new Set(); }
+  };
+  const picked = load();
+  const boxes = Array.from(form.querySelectorAll("input[data-pick]"));
+  const count = form.querySelector("[data-selected-count]");
+  const page = form.querySelector("[data-select-page]");
+  const matching = form.querySelector("#scope-matching");
+  const selected = form.querySelector("#scope-selected");
+  const total = Number(form.getAttribute("data-total"));
+  const save = () => sessionStorage.setItem(key, JSON.stringify(Array.from(picked)));
+  const show = () => {
+    if (matching.checked) {
+      count.textContent = total.toLocaleString() + " selected";
+    } else {
+      count.textContent = picked.size.toLocaleString() + " selected";
+    }
+    const onPage = boxes.filter((box) => box.checked).length;
+    page.checked = onPage === boxes.length && boxes.length > 0;
+    page.indeterminate = onPage > 0 && onPage < boxes.length;
+  };
+  boxes.forEach((box) => {
+    box.checked = picked.has(box.value);
+    box.addEventListener("change", () => {
+      if (box.checked) picked.add(box.value); else picked.delete(box.value);
+      selected.checked = true;
+      save();
+      show();
+    });
+  });
+  page.hidden = false;
+  page.addEventListener("change", () => {
+    boxes.forEach((box) => {
+      box.checked = page.checked;
+      if (page.checked) picked.add(box.value); else picked.delete(box.value);
+    });
+    selected.checked = true;
+    save();
+    show();
+  });
+  [matching, selected].forEach((radio) => radio.addEventListener("change", show));
+
+  const action = form.querySelector("#bulk_action");
+  const fields = Array.from(form.querySelectorAll("[data-bulk-for]"));
+  const showFields = () => fields.forEach((el) => {
+    el.hidden = !el.getAttribute("data-bulk-for").split(" ").includes(action.value);
+  });
+  action.addEventListener("change", showFields);
+  showFields();
+
+  form.addEventListener("submit", (event) => {
+    const quick = event.submitter && event.submitter.name === "quick_action";
+    const what = quick ? event.submitter.value : action.value;
+    const size = matching.checked ? total : picked.size;
+    if (what === "delete"
+        && !window.confirm("Delete " + size.toLocaleString() + " contacts? You can undo it from the list of changes.")) {
+      event.preventDefault();
+      return;
+    }
+    // The ticked contacts of other pages go too.
+    const here = new Set(boxes.map((box) => box.value));
+    picked.forEach((id) => {
+      if (here.has(id)) return;
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "contact_id";
+      input.value = id;
+      form.append(input);
+    });
+    if (!["export", "pitch"].includes(what)) sessionStorage.removeItem(key);
+  });
+  show();
+});

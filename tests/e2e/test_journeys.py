@@ -335,3 +335,36 @@ def test_without_javascript_the_picker_lists_what_matches(browser, server):
         page.get_by_role("heading", name="Pitch to Bea").wait_for()
     finally:
         context.close()
+
+
+def test_1284_filtered_contacts_get_a_tag_in_one_action_which_is_then_undone(page, tmp_path):
+    sign_up(page, next(emails))
+    rows = [f"Berliner {n},b{n}@berlin.example,Berlin" for n in range(1_284)]
+    rows += [f"Parisian {n},p{n}@paris.example,Paris" for n in range(100)]
+    book = tmp_path / "book.csv"
+    book.write_text("name,email,city\n" + "\n".join(rows), encoding="utf-8")
+    page.goto("/imports/")
+    page.get_by_label("CSV file").set_input_files(str(book))
+    page.get_by_role("button", name="Upload and preview").click()
+    _import(page, "book.csv", ["1,384 new"])
+
+    page.goto("/contacts/?q=berlin")
+    # Ticked on two pages, counted as one selection.
+    page.get_by_label("Select every contact on this page").check()
+    assert "50 selected" in page.locator("[data-selected-count]").inner_text()
+    page.get_by_role("link", name="Next").click()
+    page.get_by_label("Select Berliner", exact=False).first.check()
+    assert "51 selected" in page.locator("[data-selected-count]").inner_text()
+
+    page.get_by_label("All 1,284 matching this list").check()
+    assert "1,284 selected" in page.locator("[data-selected-count]").inner_text()
+    page.get_by_label("Action").select_option(label="Add a tag")
+    page.get_by_label("Tag or genre").fill("Festival 2027")
+    assert page.get_by_label("New role").is_hidden()  # only the action's own field
+    page.get_by_role("button", name="Apply to the selection").click()
+    page.get_by_text("Tag “Festival 2027” added: 1,284 contacts.").first.wait_for()
+    screenshot(page, "bulk-tagged")
+    page.get_by_role("button", name="Undo").click()
+    page.get_by_text("Undone: tag “festival 2027” added, for 1,284 contacts.").wait_for()
+    page.goto("/contacts/?q=festival")
+    assert "No contacts match" in page.locator("main").inner_text()
