@@ -440,3 +440,31 @@ document.querySelectorAll("form[data-bulk]").forEach((form) => {
   });
   show();
 });
+
+// Tables that stack on a phone: each cell learns its column's name from the header.
+document.querySelectorAll("table.table-stack").forEach((table) => {
+  const names = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+  table.querySelectorAll("tbody tr").forEach((row) => {
+    Array.from(row.children).forEach((cell, i) => {
+      if (cell.tagName === "TD" && names[i] && !cell.hasAttribute("data-label")) {
+        cell.setAttribute("data-label", names[i]);
+      }
+    });
+  });
+});
+
+// Contact list on a phone: the filters fold behind one button (they stay open while any
+// is in use), so the list starts on the first screen.
+document.querySelectorAll("[data-filters-toggle]").forEach((slot) => {
+  if (!window.matchMedia("(max-width: 575.98px)").matches) return;
+  const form = slot.closest("form");
+  const folded = Array.from(form.querySelectorAll("[data-fold]"));
+  const button = slot.querySelector("button");
+  const set = (open) => {
+    folded.forEach((el) => { el.hidden = !open; });
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  };
+  slot.hidden = false;
+  set(slot.hasAttribute("data-active"));
+  button.addEventListener("click", () => set(button.getAttribute("aria-expanded") !== "true"));
+});

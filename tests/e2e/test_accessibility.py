@@ -168,9 +168,63 @@ def test_a_keyboard_user_moves_a_card_and_clears_a_follow_up(page):
     assert axe_violations(page) == []
 
     page.goto("/")
-    done = page.get_by_role("button", name="Done follow-up #1 with Esme")
+    done = page.get_by_role("button", name="I followed up: follow-up #1 with Esme")
     press(page, done)
     page.get_by_text("Follow-up #1 with Esme done.").wait_for()
-    assert page.get_by_role("button", name="Done follow-up #1 with Esme").count() == 0
+    assert page.get_by_role("button", name="I followed up: follow-up #1 with Esme").count() == 0
     assert axe_violations(page) == []
     screenshot(page, "keyboard-dashboard")
+
+
+# --- a phone ---------------------------------------------------------------------------
+
+
+def _shot_name(url: str, width: int) -> str:
+    stem = url.strip("/").split("?")[0].replace("/", "-") or "dashboard"
+    return f"{width}-{stem}"
+
+
+# What scrolls sideways: the page itself, or a region of it (a wide table in its box).
+SIDEWAYS = """() => {
+  const found = [];
+  const root = document.documentElement;
+  const over = (el) => el.scrollWidth - el.clientWidth;
+  if (over(root) > 0) found.push("page +" + over(root));
+  document.querySelectorAll("main *").forEach((el) => {
+    const style = getComputedStyle(el);
+    if (["auto", "scroll"].includes(style.overflowX) && over(el) > 1) {
+      found.push((el.getAttribute("aria-label") || el.className) + " +" + over(el));
+    }
+  });
+  return found;
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_every_page_fits_the_screen_and_passes_axe_at_both_widths(
+    browser, server, sample_pages, width, height
+):
+    """Nothing scrolls sideways or is cut off, at a laptop's width and at a phone's; a
+    screenshot of each page at each width lands in tests/e2e/screenshots/."""
+    context = browser.new_context(base_url=server.url, viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        log_in(page, SAMPLE_USER)
+        wide: dict[str, list[str]] = {}
+        findings: dict[str, list[str]] = {}
+        logged_out_only = ("/account/login", "/account/logout", "/account/signup")
+        for url in ["/", *(u for u in sample_pages if u not in logged_out_only)]:
+            if "text/html" not in page.request.get(url).headers.get("content-type", ""):
+                continue
+            page.goto(url)
+            overflow = page.evaluate(SIDEWAYS)
+            if overflow:
+                wide[url] = overflow
+            if width < 576:
+                findings[url] = axe_violations(page)
+            screenshot(page, _shot_name(url, width))
+        assert not wide, f"what scrolls sideways at {width} px: {wide}"
+        failing = {url: found for url, found in findings.items() if found}
+        assert not failing, "\n".join(f"{url}\n  " + "\n  ".join(f) for url, f in failing.items())
+    finally:
+        context.close()
