@@ -43,6 +43,12 @@ def _require_login() -> None:
     """Every page of the contact book is private."""
 
 
+@bp.app_context_processor
+def _roles() -> dict:
+    """The roles, for the quick add of every page."""
+    return {"all_roles": list(Role)}
+
+
 def _flag(args: MultiDict, name: str) -> bool:
     """A checkbox, or a flag in a link made from ContactFilters.active() ("True")."""
     return args.get(name, "").lower() in ("1", "on", "true")
@@ -279,7 +285,10 @@ def new():
             form.add_errors({"email": [str(exc)]})
             return render_template("contacts/form.html", form=form, duplicate=exc.existing), 422
         flash(f"Added {contact.display_name}.", "success")
-        return redirect(url_for("contacts.show", contact_id=contact.id))
+        # From the quick add on any page: back to that page.
+        return redirect(
+            safe_next(request.form.get("next"), url_for("contacts.show", contact_id=contact.id))
+        )
     status = 422 if form.errors else 200
     return render_template("contacts/form.html", form=form, contact=None), status
 

@@ -18,11 +18,29 @@ from jinja2.sandbox import SandboxedEnvironment
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "contact": ("first_name", "last_name", "full_name", "company", "title", "city"),
-    "release": ("title", "stream_url", "release_date"),
+    "release": ("title", "stream_url", "epk_url", "release_date"),
     "artist": ("name",),
     "me": ("name", "email"),
 }
 ALL_FIELDS = [f"{group}.{name}" for group, names in FIELDS.items() for name in names]
+# How the field picker names each field, in the user's words (the syntax stays underneath).
+FIELD_LABELS = {
+    "contact.first_name": "First name",
+    "contact.last_name": "Last name",
+    "contact.full_name": "Full name",
+    "contact.company": "Their company",
+    "contact.title": "Their job title",
+    "contact.city": "Their city",
+    "release.title": "Release title",
+    "release.stream_url": "Streaming link",
+    "release.epk_url": "EPK link",
+    "release.release_date": "Release date",
+    "artist.name": "Artist name",
+    "me.name": "My name",
+    "me.email": "My email",
+}
+# Chips that insert a field with a fallback for when it is empty.
+FIELD_FALLBACKS = {"contact.first_name": "there", "contact.company": "your team"}
 MAX_SUBJECT = 200
 MAX_BODY = 10_000
 MAX_RENDERED = 20_000

@@ -85,6 +85,8 @@ def _editor(form: TemplateForm, template: EmailTemplate | None, status: int = 20
         template=template,
         **_picker(None, in_form=False),
         fields=rendering.FIELDS,
+        field_labels=rendering.FIELD_LABELS,
+        field_fallbacks=rendering.FIELD_FALLBACKS,
     ), status
 
 

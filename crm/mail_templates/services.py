@@ -163,6 +163,7 @@ def merge_context(
         "release": {
             "title": release.title if release else "",
             "stream_url": release.stream_url if release else "",
+            "epk_url": release.epk_url if release else "",
             "release_date": (
                 f"{release.release_date:%-d %B %Y}" if release and release.release_date else ""
             ),

@@ -241,7 +241,7 @@ document.querySelectorAll("[data-contact-picker]").forEach((picker) => {
     value.setAttribute("data-picker-value", "");
     picker.prepend(value);
   }
-  if (find) find.hidden = true;
+  if (find) { find.hidden = true; find.parentElement.classList.remove("input-group"); }
   let options = [];
   let active = -1;
   let timer = null;
@@ -468,3 +468,43 @@ document.querySelectorAll("[data-filters-toggle]").forEach((slot) => {
   set(slot.hasAttribute("data-active"));
   button.addEventListener("click", () => set(button.getAttribute("aria-expanded") !== "true"));
 });
+
+// Anywhere: keyboard shortcuts (/ search, n quick add, p new pitch, ? the list) and the
+// quick add of a contact in a dialog (without this script "+ Contact" opens the full form).
+(() => {
+  const quick = document.getElementById("quick-add");
+  const help = document.getElementById("shortcuts");
+  if (!quick || !help || !quick.showModal) return;
+  const open = (dialog) => {
+    dialog.showModal();
+    const first = dialog.querySelector("input:not([type=hidden]), button");
+    if (first) first.focus();
+  };
+  document.querySelectorAll("[data-quick-add]").forEach((link) => {
+    link.addEventListener("click", (event) => { event.preventDefault(); open(quick); });
+  });
+  document.querySelectorAll("[data-close-dialog]").forEach((button) => {
+    button.addEventListener("click", () => button.closest("dialog").close());
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    const target = event.target;
+    if (target.closest("input, textarea, select, [contenteditable], dialog[open]")) return;
+    if (event.key === "/") {
+      event.preventDefault();
+      const search = document.querySelector("input[type=search]#q");
+      if (search) search.focus(); else window.location.href = help.dataset.searchUrl;
+    } else if (event.key === "n") {
+      event.preventDefault();
+      open(quick);
+    } else if (event.key === "p") {
+      window.location.href = help.dataset.pitchUrl;
+    } else if (event.key === "?") {
+      open(help);
+    }
+  });
+  if (new URLSearchParams(window.location.search).get("focus") === "search") {
+    const search = document.querySelector("input[type=search]#q");
+    if (search) search.focus();
+  }
+})();

@@ -368,3 +368,26 @@ def test_1284_filtered_contacts_get_a_tag_in_one_action_which_is_then_undone(pag
     page.get_by_text("Undone: tag “festival 2027” added, for 1,284 contacts.").wait_for()
     page.goto("/contacts/?q=festival")
     assert "No contacts match" in page.locator("main").inner_text()
+
+
+def test_keyboard_shortcuts_and_a_quick_add_from_any_page(page):
+    sign_up(page, next(emails))
+    page.goto("/pitches/")
+    page.keyboard.press("?")
+    assert page.get_by_role("heading", name="Keyboard shortcuts").is_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("n")
+    page.get_by_label("First name").fill("Quinn")
+    page.get_by_label("Email", exact=True).fill("quinn@radio.example")
+    page.locator("#quick-role").select_option(label="Playlist Curator")
+    page.locator("#quick-add").get_by_role("button", name="Add contact").click()
+    page.get_by_text("Added Quinn.").wait_for()
+    assert page.url.endswith("/pitches/")  # back where the user was
+    page.keyboard.press("/")
+    page.wait_for_url("**/contacts/?focus=search")
+    assert page.evaluate("document.activeElement.id") == "q"
+    assert page.get_by_role("link", name="Quinn").is_visible()
+    page.keyboard.press("Escape")
+    page.locator("body").click()
+    page.keyboard.press("p")
+    page.wait_for_url("**/pitches/new")

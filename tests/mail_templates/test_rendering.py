@@ -17,6 +17,7 @@ FULL = {
     "release": {
         "title": "Night Drive",
         "stream_url": "https://s.example/x",
+        "epk_url": "https://s.example/epk",
         "release_date": "14 March 2026",
     },
     "artist": {"name": "The Night Owls"},
