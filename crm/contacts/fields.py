@@ -235,6 +235,11 @@ def clean_social(network: str, value: str) -> str:
     handle = _HANDLE.match(value)
     if handle and network in SOCIAL_HOSTS:
         return "@" + handle.group(1)
+    if network in SOCIAL_HOSTS and (value.startswith("@") or "." not in value):
+        raise FieldError(
+            f"“{value[:40]}” is not a handle: use letters, digits, dots and underscores after"
+            f" the @ (like @name), or paste the {SOCIAL_HOSTS[network][0]} link."
+        )
     url = clean_url(value)
     if network in SOCIAL_HOSTS:
         host = (urlsplit(url).hostname or "").removeprefix("www.")  # parsed fine above

@@ -51,8 +51,18 @@ def clean_cadence(value: object) -> list[int]:
         days = sorted({int(str(d).strip()) for d in items})
     except ValueError:
         raise PitchRefused("Write the days as numbers, like 7, 14.", "cadence") from None
-    if any(d < 1 or d > MAX_CADENCE_DAYS for d in days) or len(days) > 10:
-        raise PitchRefused("Use up to 10 days between 1 and 365.", "cadence")
+    if days and days[0] < 1:
+        raise PitchRefused(
+            f"Days count from the day the pitch is sent, so start at 1 (not {days[0]}).",
+            "cadence",
+        )
+    if days and days[-1] > MAX_CADENCE_DAYS:
+        raise PitchRefused(
+            f"Follow up within a year: {days[-1]} days is too far (at most {MAX_CADENCE_DAYS}).",
+            "cadence",
+        )
+    if len(days) > 10:
+        raise PitchRefused(f"At most 10 follow-ups; these are {len(days)}.", "cadence")
     return days
 
 

@@ -1,5 +1,7 @@
 """The field rules every entry point shares (form, API, import)."""
 
+import re
+
 import pytest
 
 from crm.contacts.fields import clean_contact
@@ -107,6 +109,24 @@ def test_social_handles_or_links_on_the_right_network():
     assert values["instagram"] == "@ana.music"
     assert values["twitter"] == "https://x.com/ana"
     assert "tiktok" in clean(first_name="A", tiktok="https://instagram.com/ana").errors
+    bad = clean(first_name="A", instagram="@ana music!").errors["instagram"]
+    assert "is not a handle" in " ".join(bad) and "web address" not in " ".join(bad)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("0, 7", "start at 1 (not 0)"),
+        ("7, 400", "400 days is too far (at most 365)"),
+        (",".join(str(d) for d in range(1, 13)), "At most 10 follow-ups; these are 12."),
+        ("seven", "Write the days as numbers"),
+    ],
+)
+def test_a_wrong_cadence_is_told_what_is_wrong(typed, said):
+    from crm.pitches.services import PitchRefused, clean_cadence
+
+    with pytest.raises(PitchRefused, match=re.escape(said)):
+        clean_cadence(typed)
 
 
 def test_genres_and_tags_split_trim_and_dedupe():
