@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import enum
+import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, and_, false, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -63,3 +68,162 @@ def paginate(session: Session, stmt: Select, page: int, per_page: int) -> Page:
     total = session.scalar(counted)
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, total=total or 0, page=page, per_page=per_page)
+
+
+# --- pages found by seeking (keyset pagination) -----------------------------------------
+#
+# A list page found with OFFSET walks and drops every row before it: page 500 of the
+# contact list read 25,000 index entries to show 50. A seek page starts from the last row
+# the previous page showed (its sort key, carried in the link as a cursor), so every page
+# costs what the first one does. Its count is bounded: exact up to COUNT_LIMIT, then
+# "10,000+", since an exact count reads every matching row on every page.
+
+COUNT_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One term of a list's order: an expression, its direction, and whether it can be
+    NULL (NULLs sort as their own group, which the order puts first or last itself)."""
+
+    expression: Any
+    descending: bool = False
+    nullable: bool = False
+    parse: Callable[[Any], Any] = lambda value: value
+
+
+@dataclass
+class SeekPage(Generic[T]):
+    items: list[T]
+    total: int  # at most COUNT_LIMIT
+    more_than_counted: bool  # there are more than `total`
+    number: int  # the page's place, for "Page 3" (it is not used to find the page)
+    per_page: int
+    next_cursor: str | None
+    prev_cursor: str | None
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.items)
+
+
+def bounded_count(session: Session, stmt: Select, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+    """How many rows `stmt` gives, counted up to `limit`; and whether there are more."""
+    ids = stmt.order_by(None).limit(limit + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(ids)) or 0
+    return min(found, limit), found > limit
+
+
+def seek(
+    session: Session,
+    stmt: Select,
+    keys: list[SortKey],
+    *,
+    cursor: str | None,
+    backwards: bool = False,
+    number: int = 1,
+    per_page: int = 50,
+) -> SeekPage:
+    """The page of `stmt` (whose ORDER BY is `keys`) after the row `cursor` names, or
+    before it when `backwards`. A cursor that cannot be read gives the first page."""
+    start = _read_cursor(cursor, keys)
+    if start is None:
+        backwards, number = False, 1
+    query = stmt
+    if start is not None:
+        query = query.where(_beyond(keys, start, backwards))
+    if backwards:
+        query = query.order_by(None).order_by(*(_ordered(k, reverse=True) for k in keys))
+    labels = [k.expression.label(f"seek_{i}") for i, k in enumerate(keys)]
+    rows = session.execute(query.add_columns(*labels).limit(per_page + 1)).all()
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+    items = [row[0] for row in rows]
+    total, more_than_counted = bounded_count(session, stmt)
+    has_next = more if not backwards else start is not None
+    has_prev = (start is not None) if not backwards else more
+    first, last = (rows[0], rows[-1]) if rows else (None, None)
+    return SeekPage(
+        items=items,
+        total=total,
+        more_than_counted=more_than_counted,
+        number=max(1, number),
+        per_page=per_page,
+        next_cursor=_cursor(last[1:]) if has_next and last is not None else None,
+        prev_cursor=_cursor(first[1:]) if has_prev and first is not None and number > 1 else None,
+    )
+
+
+def _ordered(key: SortKey, *, reverse: bool = False):
+    descending = key.descending != reverse
+    return key.expression.desc() if descending else key.expression.asc()
+
+
+def _beyond(keys: list[SortKey], values: list, backwards: bool):
+    """Rows after `values` in the order of `keys` (before them, `backwards`): the first key
+    past its value, or equal to it and the next one past, and so on. NULLs are a group of
+    their own, placed by an earlier key (crm.contacts: "no company" sorts last)."""
+    directions = {k.descending for k in keys}
+    if len(directions) == 1 and not any(k.nullable for k in keys):
+        # One row-value comparison: both engines answer it as one range of the index.
+        forward = keys[0].descending == backwards
+        row = tuple_(*(k.expression for k in keys))
+        start = tuple_(*(_value(k, v) for k, v in zip(keys, values, strict=True)))
+        return row > start if forward else row < start
+    terms = []
+    for i, key in enumerate(keys):
+        equal = [_equal(k, v) for k, v in zip(keys[:i], values[:i], strict=True)]
+        if values[i] is None:
+            continue  # nothing is past NULL within its group
+        forward = key.descending == backwards  # ascending forward, or descending backward
+        value = _value(key, values[i])
+        past = key.expression > value if forward else key.expression < value
+        terms.append(and_(*equal, past))
+    return or_(*terms) if terms else false()
+
+
+def _equal(key: SortKey, value):
+    return key.expression.is_(None) if value is None else key.expression == _value(key, value)
+
+
+def _value(key: SortKey, value):
+    """The cursor's value bound as the key's own type (a UTC time stored as the column
+    stores it; a flag as a flag)."""
+    return literal(value, key.expression.type)
+
+
+def cursor_for(values: list) -> str:
+    """The cursor of a row whose sort key is `values` (what "Next" carries)."""
+    return _cursor(values)
+
+
+def _cursor(values) -> str:
+    text = json.dumps([_plain(v) for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _plain(value):
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _read_cursor(cursor: str | None, keys: list[SortKey]) -> list | None:
+    if not cursor or len(cursor) > 2000:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(keys):
+            return None
+        return [None if v is None else k.parse(v) for k, v in zip(keys, values, strict=True)]
+    except (ValueError, TypeError):  # binascii.Error and JSONDecodeError are ValueErrors
+        return None

@@ -76,8 +76,12 @@ def filters_from(args: MultiDict) -> services.ContactFilters:
 def index():
     session, account = get_session(), current_account()
     filters = filters_from(request.args)
-    page, per_page = clamp(request.args.get("page", 1), request.args.get("per_page", 50))
-    results = services.search_contacts(session, account, filters, page, per_page)
+    number, per_page = clamp(request.args.get("page", 1), request.args.get("per_page", 50))
+    before = request.args.get("before")
+    results = services.browse_contacts(
+        session, account, filters, cursor=before or request.args.get("after"),
+        backwards=bool(before), number=number, per_page=per_page,
+    )  # fmt: skip
     last_change = next(iter(changes.recent_changes(session, account, limit=1)), None)
     if last_change is not None and not changes.undoable_now(last_change):
         last_change = None

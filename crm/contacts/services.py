@@ -33,7 +33,7 @@ from crm.models import (
     User,
     contact_tags,
 )
-from crm.pagination import Page, paginate
+from crm.pagination import Page, SeekPage, SortKey, paginate, seek
 from crm.scope import account_check, owned, owned_among
 from crm.text import fold, like_pattern, search_text
 
@@ -142,19 +142,32 @@ def contact_query(
                 .where(Tag.account_id == account.id, Tag.kind == kind, Tag.key == fold(name))
             )
             stmt = stmt.where(Contact.id.in_(tagged))
+    return stmt.order_by(*(_ordered(key) for key in sort_keys(filters)))
+
+
+def sort_keys(filters: ContactFilters) -> list[SortKey]:
+    """The list's order for its sort, term by term (the same terms find a page's start)."""
+    by_name = [SortKey(Contact.sort_name), SortKey(Contact.id)]
     if filters.sort == "company":
         # Matches the expression index ix_contacts_account_id_company_order: no company last.
-        stmt = stmt.order_by(
-            Contact.company_key.is_(None), Contact.company_key, Contact.sort_name, Contact.id
-        )
-    elif filters.sort == "updated":
-        stmt = stmt.order_by(Contact.updated_at.desc(), Contact.id.desc())
-    elif filters.q.strip():
+        return [
+            SortKey(Contact.company_key.is_(None)),
+            SortKey(Contact.company_key, nullable=True),
+            *by_name,
+        ]
+    if filters.sort == "updated":
+        return [
+            SortKey(Contact.updated_at, descending=True, parse=dt.datetime.fromisoformat),
+            SortKey(Contact.id, descending=True),
+        ]
+    if filters.q.strip():
         # Searching: the contact whose name or address was typed comes first.
-        stmt = stmt.order_by(best_first(filters.q), Contact.sort_name, Contact.id)
-    else:
-        stmt = stmt.order_by(Contact.sort_name, Contact.id)
-    return stmt
+        return [SortKey(best_first(filters.q)), *by_name]
+    return by_name
+
+
+def _ordered(key: SortKey):
+    return key.expression.desc() if key.descending else key.expression.asc()
 
 
 def search_contacts(
@@ -165,6 +178,28 @@ def search_contacts(
         selectinload(Contact.company), selectinload(Contact.labels)
     )
     return paginate(session, stmt, page, per_page)
+
+
+def browse_contacts(
+    session: Session,
+    account: Account,
+    filters: ContactFilters,
+    *,
+    cursor: str | None = None,
+    backwards: bool = False,
+    number: int = 1,
+    per_page: int = 50,
+) -> SeekPage[Contact]:
+    """A page of the contact list, found from where the last one ended (see
+    crm.pagination.seek), so the 500th page costs what the first does."""
+    few = bool(filters.q.strip()) and matches_few(session, filters.q)
+    stmt = contact_query(account, filters, few_matches=few).options(
+        selectinload(Contact.company), selectinload(Contact.labels)
+    )
+    return seek(
+        session, stmt, sort_keys(filters), cursor=cursor, backwards=backwards, number=number,
+        per_page=per_page,
+    )  # fmt: skip
 
 
 # A picker shows this many contacts for what was typed: enough to see the one meant.

@@ -151,8 +151,10 @@ class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
         UniqueConstraint("account_id", "email_key"),
-        Index("ix_contacts_account_id_sort_name", "account_id", "sort_name"),
-        Index("ix_contacts_account_id_updated_at", "account_id", "updated_at"),
+        # Each sort's index ends in the id, its last term: a page is found by seeking to
+        # (sort key, id) (crm.pagination.seek), one range of the index on both engines.
+        Index("ix_contacts_account_id_sort_name", "account_id", "sort_name", "id"),
+        Index("ix_contacts_account_id_updated_at", "account_id", "updated_at", "id"),
         Index("ix_contacts_account_id_role", "account_id", "role"),
         Index("ix_contacts_account_id_country", "account_id", "country"),
         Index("ix_contacts_company_id", "company_id"),
@@ -165,6 +167,7 @@ class Contact(Base):
             text("(company_key IS NULL)"),
             "company_key",
             "sort_name",
+            "id",
         ),
     )
 
