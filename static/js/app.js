@@ -471,20 +471,25 @@ document.querySelectorAll("[data-filters-toggle]").forEach((slot) => {
 
 // Anywhere: keyboard shortcuts (/ search, n quick add, p new pitch, ? the list) and the
 // quick add of a contact in a dialog (without this script "+ Contact" opens the full form).
+// The dialogs wait in a <template> and are in the page only while open.
 (() => {
-  const quick = document.getElementById("quick-add");
-  const help = document.getElementById("shortcuts");
-  if (!quick || !help || !quick.showModal) return;
-  const open = (dialog) => {
+  const dialogs = document.getElementById("app-dialogs");
+  if (!dialogs || !window.HTMLDialogElement) return;
+  const urls = dialogs.content.getElementById("shortcuts").dataset;
+  const open = (id) => {
+    if (document.querySelector("dialog[open]")) return;
+    const dialog = dialogs.content.getElementById(id).cloneNode(true);
+    document.body.append(dialog);
+    dialog.querySelectorAll("[data-close-dialog]").forEach((button) => {
+      button.addEventListener("click", () => dialog.close());
+    });
+    dialog.addEventListener("close", () => dialog.remove());
     dialog.showModal();
     const first = dialog.querySelector("input:not([type=hidden]), button");
     if (first) first.focus();
   };
   document.querySelectorAll("[data-quick-add]").forEach((link) => {
-    link.addEventListener("click", (event) => { event.preventDefault(); open(quick); });
-  });
-  document.querySelectorAll("[data-close-dialog]").forEach((button) => {
-    button.addEventListener("click", () => button.closest("dialog").close());
+    link.addEventListener("click", (event) => { event.preventDefault(); open("quick-add"); });
   });
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
@@ -493,14 +498,14 @@ document.querySelectorAll("[data-filters-toggle]").forEach((slot) => {
     if (event.key === "/") {
       event.preventDefault();
       const search = document.querySelector("input[type=search]#q");
-      if (search) search.focus(); else window.location.href = help.dataset.searchUrl;
+      if (search) search.focus(); else window.location.href = urls.searchUrl;
     } else if (event.key === "n") {
       event.preventDefault();
-      open(quick);
+      open("quick-add");
     } else if (event.key === "p") {
-      window.location.href = help.dataset.pitchUrl;
+      window.location.href = urls.pitchUrl;
     } else if (event.key === "?") {
-      open(help);
+      open("shortcuts");
     }
   });
   if (new URLSearchParams(window.location.search).get("focus") === "search") {

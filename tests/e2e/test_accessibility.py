@@ -168,10 +168,10 @@ def test_a_keyboard_user_moves_a_card_and_clears_a_follow_up(page):
     assert axe_violations(page) == []
 
     page.goto("/")
-    done = page.get_by_role("button", name="I followed up: follow-up #1 with Esme")
+    done = page.get_by_role("button", name="I followed up (follow-up #1 with Esme)")
     press(page, done)
     page.get_by_text("Follow-up #1 with Esme done.").wait_for()
-    assert page.get_by_role("button", name="I followed up: follow-up #1 with Esme").count() == 0
+    assert page.get_by_role("button", name="I followed up (follow-up #1 with Esme)").count() == 0
     assert axe_violations(page) == []
     screenshot(page, "keyboard-dashboard")
 
