@@ -15,6 +15,7 @@ from sqlalchemy import select
 from crm.accounts.sessions import start_session
 from crm.accounts.tokens import create_token
 from crm.contacts.changes import add_label
+from crm.contacts.saved_views import save_view
 from crm.contacts.fields import clean_contact
 from crm.contacts.services import ContactFilters, add_note, create_contact
 from crm.imports.services import import_now
@@ -37,6 +38,7 @@ URL_OBJECTS = {
     "note_id": "note",
     "session_id": "login",
     "change_id": "change",
+    "view_id": "view",
 }
 
 
@@ -93,6 +95,7 @@ def one_of_everything(session, user: User, text: str, *, email: str = "secret@vi
     change_status(session, account, replied, PitchStatus.REPLIED, note=text)
     note = add_note(session, account, contact, text, author=user)
     change = add_label(session, account, user, ContactFilters(), TagKind.TAG, text)
+    view = save_view(session, account, text, ContactFilters(q=text))
     start_session(session, user, user_agent=text)
     session.flush()
     login = session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)).first()
@@ -110,6 +113,7 @@ def one_of_everything(session, user: User, text: str, *, email: str = "secret@vi
         "note": note,
         "login": login,
         "change": change,
+        "view": view,
     }
 
 

@@ -19,14 +19,14 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from crm.accounts.current import current_account, owned_or_404
-from crm.contacts import changes, services
+from crm.contacts import changes, saved_views, services
 from crm.contacts.fields import clean_list
 from crm.contacts.forms import CompanyForm, ContactForm, NoteForm
 from crm.contacts.timeline import contact_timeline
 from crm.db import get_session, transaction
 from crm.fields import FieldError
 from crm.imports.export import stream_export
-from crm.models import Company, Contact, ContactChange, ContactNote, Role, TagKind
+from crm.models import Company, Contact, ContactChange, ContactNote, Role, SavedView, TagKind
 from crm.pagination import clamp
 from crm.scope import id_from, owned
 from crm.security import safe_next
@@ -88,6 +88,8 @@ def index():
     return render_template(
         "contacts/index.html",
         last_change=last_change,
+        views=saved_views.list_views(session, account),
+        view_filters=saved_views.view_filters(filters),
         bulk_actions=BULK_ACTIONS,
         page=results,
         filters=filters,
@@ -239,6 +241,31 @@ def _change(session, account, action: str, selection, form: MultiDict):
         else ""
     )
     return change, note
+
+
+@bp.post("/views")
+def save_view():
+    """Keep the list's current filters as a named view."""
+    session, account = get_session(), current_account()
+    filters = filters_from(request.form)
+    try:
+        with transaction(session):
+            view = saved_views.save_view(session, account, request.form.get("name", ""), filters)
+    except saved_views.ViewRefused as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("contacts.index", **saved_views.view_filters(filters)))
+    flash(f"View “{view.name}” saved: it is above the list.", "success")
+    return redirect(url_for("contacts.index", **view.filters))
+
+
+@bp.post("/views/<int:view_id>/delete")
+def delete_view(view_id: int):
+    view = owned_or_404(SavedView, view_id)
+    session = get_session()
+    with transaction(session):
+        session.delete(view)
+    flash(f"View “{view.name}” deleted; no contact was changed.", "success")
+    return redirect(url_for("contacts.index"))
 
 
 @bp.get("/changes")

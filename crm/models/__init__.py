@@ -1,7 +1,7 @@
 """Every model, imported here so that `Base.metadata` knows the whole schema."""
 
 from crm.models.accounts import Account, ApiToken, User
-from crm.models.changes import ChangeKind, ContactChange, ContactChangeItem
+from crm.models.changes import ChangeKind, ContactChange, ContactChangeItem, SavedView
 from crm.models.contacts import (
     Company,
     CompanyKind,
@@ -64,6 +64,7 @@ __all__ = [
     "ChangeKind",
     "ContactChange",
     "ContactChangeItem",
+    "SavedView",
     "ImportFile",
     "ImportProgress",
     "ImportRowError",

@@ -1,5 +1,6 @@
-"""Changes to many contacts at once (the contact list's bulk actions), each kept with what
-the contacts were before, so that it can be undone as an import can."""
+"""Working on many contacts at once: the contact list's bulk changes, each kept with what
+the contacts were before, so that it can be undone as an import can; and the list's
+saved views."""
 
 from __future__ import annotations
 
@@ -53,3 +54,18 @@ class ContactChangeItem(Base):
     )
     contact_id: Mapped[int] = mapped_column(Integer)
     before: Mapped[dict | None] = mapped_column(JSON)
+
+
+class SavedView(Base):
+    """A filter of the contact list kept under a name ("Berlin bookers"), one click away."""
+
+    __tablename__ = "saved_views"
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(60))
+    # The list's filters as its link carries them: {"q": "berlin", "role": "booking_agent"}.
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[created_at]
