@@ -15,8 +15,8 @@ from sqlalchemy import select
 from crm.accounts.sessions import start_session
 from crm.accounts.tokens import create_token
 from crm.contacts.changes import add_label
-from crm.contacts.saved_views import save_view
 from crm.contacts.fields import clean_contact
+from crm.contacts.saved_views import save_view
 from crm.contacts.services import ContactFilters, add_note, create_contact
 from crm.imports.services import import_now
 from crm.mail_templates.services import create_template
