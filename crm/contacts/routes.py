@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from crm.accounts.current import current_account, owned_or_404
 from crm.contacts import changes, saved_views, services
-from crm.contacts.fields import clean_list
+from crm.contacts.fields import clean_contact, clean_list
 from crm.contacts.forms import CompanyForm, ContactForm, NoteForm
 from crm.contacts.timeline import contact_timeline
 from crm.db import get_session, transaction
@@ -385,6 +385,28 @@ def edit(contact_id: int):
         return redirect(url_for("contacts.show", contact_id=contact.id))
     status = 422 if form.errors else 200
     return render_template("contacts/form.html", form=form, contact=contact), status
+
+
+# What the list lets one change in place, without opening the contact.
+INLINE_FIELDS = ("role", "tags")
+
+
+@bp.post("/<int:contact_id>/inline")
+def inline_edit(contact_id: int):
+    """Change a contact's role or tags from the list (JSON for the page's script)."""
+    contact = owned_or_404(Contact, contact_id)
+    raw = {name: request.form[name] for name in INLINE_FIELDS if name in request.form}
+    cleaned = clean_contact(raw, partial=True)
+    if not cleaned.ok:
+        return jsonify(errors=cleaned.errors), 422
+    session = get_session()
+    with transaction(session):
+        services.update_contact(session, current_account(), contact, cleaned.values)
+    return jsonify(
+        role=contact.role.value if contact.role else "",
+        role_label=contact.role.label if contact.role else "",
+        tags=contact.tags,
+    )
 
 
 @bp.post("/<int:contact_id>/delete")

@@ -513,3 +513,76 @@ document.querySelectorAll("[data-filters-toggle]").forEach((slot) => {
     if (search) search.focus();
   }
 })();
+
+// Contact list: change a contact's role or tags in place (a small button beside each;
+// without this script the contact's own page edits them).
+(() => {
+  const form = document.getElementById("bulk-form");
+  const roles = document.getElementById("role-options");
+  if (!form || !roles) return;
+  const token = form.querySelector("[name=csrf_token]").value;
+  const save = (cell, name, value) => {
+    const body = new FormData();
+    body.set("csrf_token", token);
+    body.set(name, value);
+    return fetch(cell.dataset.url, { method: "POST", body, headers: { Accept: "application/json" } })
+      .then((response) => response.json().then((answer) => ({ ok: response.ok, answer })));
+  };
+  const tagBadges = (tags) => tags.map((tag) => {
+    const badge = document.createElement("span");
+    badge.className = "badge text-bg-secondary me-1";
+    badge.textContent = tag;
+    return badge;
+  });
+  document.querySelectorAll("[data-inline]").forEach((cell) => {
+    const name = cell.dataset.inline;
+    const shown = cell.querySelector("[data-shown]");
+    const edit = document.createElement("button");
+    edit.type = "button";
+    edit.className = "btn btn-link btn-sm p-0 ms-1 inline-edit";
+    edit.textContent = "edit";
+    const what = name === "role" ? "role" : "tags";
+    edit.setAttribute("aria-label", "Edit the " + what + " of " + cell.dataset.who);
+    cell.append(edit);
+    edit.addEventListener("click", () => {
+      const field = name === "role" ? document.createElement("select") : document.createElement("input");
+      field.className = "form-control form-control-sm d-inline-block w-auto";
+      field.setAttribute("aria-label", (name === "role" ? "Role of " : "Tags of ") + cell.dataset.who
+        + (name === "tags" ? " (separated by ;)" : ""));
+      if (name === "role") field.append(roles.content.cloneNode(true));
+      field.value = cell.dataset.value;
+      shown.hidden = true;
+      edit.hidden = true;
+      cell.append(field);
+      field.focus();
+      const done = () => { field.remove(); shown.hidden = false; edit.hidden = false; edit.focus(); };
+      const commit = () => {
+        if (field.value === cell.dataset.value) { done(); return; }
+        save(cell, name, field.value).then(({ ok, answer }) => {
+          if (!ok) {
+            field.classList.add("is-invalid");
+            field.title = Object.values(answer.errors || {}).flat().join(" ");
+            window.alert(field.title || "That could not be saved.");
+            return;
+          }
+          if (name === "role") {
+            cell.dataset.value = answer.role;
+            shown.textContent = answer.role_label;
+            const guessed = cell.querySelector("[data-guessed]");
+            if (guessed) guessed.remove();
+          } else {
+            cell.dataset.value = answer.tags.join("; ");
+            shown.replaceChildren(...tagBadges(answer.tags));
+          }
+          done();
+        }).catch(() => window.alert("That could not be saved. Reload the page and try again."));
+      };
+      field.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") { event.preventDefault(); done(); }
+        if (event.key === "Enter") { event.preventDefault(); commit(); }
+      });
+      if (name === "role") field.addEventListener("change", commit);
+      else field.addEventListener("blur", commit);
+    });
+  });
+})();

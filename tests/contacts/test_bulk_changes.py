@@ -142,3 +142,22 @@ def test_nothing_selected_or_no_action_says_what_to_do(logged_in, make_contact, 
     assert "Type the one tag to add." in logged_in.get(no_tag.headers["Location"]).get_data(
         as_text=True
     )
+
+
+def test_role_and_tags_change_in_place_from_the_list(logged_in, session, user, make_contact):
+    ana = make_contact(user.account, first_name="Ana", tags="old")
+    answer = logged_in.submit(f"/contacts/{ana.id}/inline", {"role": "press"})
+    assert answer.get_json() == {"role": "press", "role_label": "Press", "tags": ["old"]}
+    answer = logged_in.submit(f"/contacts/{ana.id}/inline", {"tags": "festival; warm intro"})
+    assert answer.get_json()["tags"] == ["festival", "warm intro"]
+    wrong = logged_in.submit(f"/contacts/{ana.id}/inline", {"role": "drummer"})
+    assert wrong.status_code == 422 and "role" in wrong.get_json()["errors"]
+    session.expire_all()
+    found = search_contacts(session, user.account, ContactFilters(q="warm intro")).items
+    assert [c.id for c in found] == [ana.id]  # the new tags are searched
+
+
+def test_in_place_edits_reach_only_the_accounts_own(app, make_user, make_contact, user):
+    ana = make_contact(user.account, first_name="Ana")
+    stranger = log_in(app, make_user("stranger@example.com"))
+    assert stranger.submit(f"/contacts/{ana.id}/inline", {"role": "press"}).status_code == 404

@@ -391,3 +391,21 @@ def test_keyboard_shortcuts_and_a_quick_add_from_any_page(page):
     page.locator("body").click()
     page.keyboard.press("p")
     page.wait_for_url("**/pitches/new")
+
+
+def test_role_and_tags_are_changed_in_place_on_the_list(page):
+    sign_up(page, next(emails))
+    page.goto("/contacts/new")
+    page.get_by_label("First name").fill("Ravi")
+    page.locator("main").get_by_role("button", name="Add contact").click()
+    page.goto("/contacts/")
+    page.get_by_role("button", name="Edit the role of Ravi").click()
+    page.get_by_label("Role of Ravi", exact=True).select_option(label="Booking Agent")
+    page.get_by_role("cell", name="Booking Agent").wait_for()
+    page.get_by_role("button", name="Edit the tags of Ravi").click()
+    page.get_by_label("Tags of Ravi (separated by ;)", exact=True).fill("festival; warm intro")
+    page.get_by_label("Tags of Ravi (separated by ;)", exact=True).press("Enter")
+    page.locator(".badge", has_text="warm intro").wait_for()
+    page.reload()
+    assert "Booking Agent" in page.locator("main").inner_text()
+    assert page.locator(".badge", has_text="festival").count() == 1
