@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_login import current_user
+from markupsafe import Markup
 
 
 def format_local(value: dt.datetime, zone: str, fmt: str = "%d %b %Y, %H:%M") -> str:
@@ -28,6 +29,48 @@ def localtime(value: dt.datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
     return format_local(value, zone, fmt)
 
 
+def _zone() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.account.timezone
+    return "UTC"
+
+
+def describe_moment(value: dt.datetime, zone: str, now: dt.datetime | None = None) -> str:
+    """One way to say when, on every page: near moments relative to today ("today,
+    14:30", "tomorrow, 09:00", "in 3 days, Fri 09:00", "2 days ago"), the others as a
+    date ("23 Jan 2027")."""
+    try:
+        local = value.astimezone(ZoneInfo(zone))
+        today = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(zone)).date()
+    except (OverflowError, ValueError):
+        return format_local(value, zone, "%-d %b %Y")
+    days = (local.date() - today).days
+    clock = local.strftime("%H:%M")
+    if days == 0:
+        return f"today, {clock}"
+    if days == 1:
+        return f"tomorrow, {clock}"
+    if days == -1:
+        return f"yesterday, {clock}"
+    if 1 < days <= 6:
+        return f"in {days} days, {local:%a} {clock}"
+    if -6 <= days < -1:
+        return f"{-days} days ago"
+    return local.strftime("%-d %b %Y")
+
+
+def when(value: dt.datetime | None) -> Markup | str:
+    """A moment for a page: said as describe_moment says it, the full date and time on
+    hover and for machines (a <time> element)."""
+    if value is None:
+        return ""
+    zone = _zone()
+    full = format_local(value, zone, "%a %-d %b %Y, %H:%M")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        value.isoformat(), full, describe_moment(value, zone)
+    )
+
+
 def count_up_to(count: int, cap: int) -> str:
     """ "1,000+" for a count that stopped at its cap (counted up to cap + 1), else the count."""
     return f"{cap:,}+" if count > cap else f"{count:,}"
@@ -39,6 +82,7 @@ def number(value: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.add_template_filter(when, "when")
     app.add_template_filter(number, "number")
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(count_up_to, "count_up_to")

@@ -139,7 +139,7 @@ def seek(
     if backwards:
         query = query.order_by(None).order_by(*(_ordered(k, reverse=True) for k in keys))
     labels = [k.expression.label(f"seek_{i}") for i, k in enumerate(keys)]
-    rows = session.execute(query.add_columns(*labels).limit(per_page + 1)).all()
+    rows = list(session.execute(query.add_columns(*labels).limit(per_page + 1)).all())
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:

@@ -61,3 +61,23 @@ def test_the_checklist_can_be_hidden(logged_in):
     hidden = logged_in.submit("/first-steps/hide")
     assert hidden.status_code == 302
     assert "First steps" not in logged_in.get("/").get_data(as_text=True)
+
+
+def test_moments_are_said_one_way_on_every_page():
+    """Near moments relative to today, the rest as a date: one format per kind of date."""
+    import datetime as dt
+
+    from crm.filters import describe_moment
+
+    now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+    def said(**delta):
+        return describe_moment(now + dt.timedelta(**delta), "Europe/Berlin", now)
+
+    assert said(hours=2) == "today, 15:00"
+    assert said(days=1) == "tomorrow, 13:00"
+    assert said(days=-1) == "yesterday, 13:00"
+    assert said(days=3) == "in 3 days, Fri 13:00"
+    assert said(days=-4) == "4 days ago"
+    assert said(days=53) == "23 Jan 2027"
+    assert describe_moment(dt.datetime(1, 1, 1, tzinfo=dt.UTC), "America/New_York", now)
