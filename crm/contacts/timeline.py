@@ -11,11 +11,16 @@ from sqlalchemy.orm import Session, selectinload
 from crm.models import (
     Account,
     Contact,
+    ContactChange,
+    ContactChangeItem,
     ContactImport,
     ContactNote,
+    Direction,
     FollowUpState,
     ImportChange,
+    MessageKind,
     Pitch,
+    PitchMessage,
 )
 from crm.scope import owned
 
@@ -23,7 +28,7 @@ from crm.scope import owned
 @dataclass
 class TimelineEvent:
     at: dt.datetime
-    kind: str  # "pitch", "reply", "follow_up", "import", "added", "note"
+    kind: str  # "pitch", "reply", "message", "follow_up", "import", "change", "added", "note"
     text: str
     pitch_id: int | None = None
     note: ContactNote | None = None
@@ -62,6 +67,41 @@ def contact_timeline(session: Session, account: Account, contact: Contact) -> li
             else:
                 text = f"Follow-up #{f.sequence} {f.state.value}"
             events.append(TimelineEvent(f.completed_at or f.due_at, "follow_up", text, pitch.id))
+    # What came back from their mailbox (replies, automatic replies, bounces), read by the
+    # inbox sync; the pitches and follow-ups that went out are listed above already.
+    came_back = {
+        MessageKind.REPLY: "Replied",
+        MessageKind.AUTO_REPLY: "Automatic reply",
+        MessageKind.BOUNCE: "Bounced",
+    }
+    if pitches:
+        messages = session.execute(
+            select(
+                PitchMessage.at, PitchMessage.kind, PitchMessage.text, PitchMessage.pitch_id
+            ).where(
+                PitchMessage.account_id == account.id,
+                PitchMessage.pitch_id.in_([p.id for p in pitches]),
+                PitchMessage.direction == Direction.IN,
+            )
+        ).all()
+        for at, kind, text, pitch_id in messages:
+            snippet = " ".join((text or "").split())[:160]
+            label = came_back.get(kind, "Message")
+            events.append(
+                TimelineEvent(
+                    at, "message", f"{label}: “{snippet}”" if snippet else label, pitch_id
+                )
+            )
+    # The bulk changes of the contact list that touched them.
+    changes = session.execute(
+        select(ContactChange.created_at, ContactChange.summary, ContactChange.undone_at)
+        .join(ContactChangeItem, ContactChangeItem.change_id == ContactChange.id)
+        .where(ContactChange.account_id == account.id, ContactChangeItem.contact_id == contact.id)
+    ).all()
+    for at, summary, undone_at in changes:
+        events.append(
+            TimelineEvent(at, "change", f"{summary} (with others{', undone' if undone_at else ''})")
+        )
     imports = session.execute(
         select(ContactImport.file_name, ContactImport.created_at, ImportChange.action)
         .join(ImportChange, ImportChange.import_id == ContactImport.id)

@@ -161,3 +161,27 @@ def test_in_place_edits_reach_only_the_accounts_own(app, make_user, make_contact
     ana = make_contact(user.account, first_name="Ana")
     stranger = log_in(app, make_user("stranger@example.com"))
     assert stranger.submit(f"/contacts/{ana.id}/inline", {"role": "press"}).status_code == 404
+
+
+def test_the_contacts_page_shows_what_came_back_and_the_bulk_changes(
+    logged_in, session, user, make_contact
+):
+    from crm.db import utcnow
+    from crm.models import Direction, MessageKind, PitchMessage
+
+    ana = make_contact(user.account, first_name="Ana", email="ana@bluebird.example")
+    pitch = create_pitch(session, user.account, user, ana, subject="Night Drive", body="Hi")
+    session.add(
+        PitchMessage(
+            account_id=user.account_id, pitch_id=pitch.id, direction=Direction.IN,
+            kind=MessageKind.REPLY, sender="ana@bluebird.example", at=utcnow(),
+            text="Sounds great,\nsend the EP.",
+        )
+    )  # fmt: skip
+    session.commit()
+    logged_in.submit(
+        "/contacts/bulk", {"bulk_action": "add_tag", "label": "priority", "contact_id": ana.id}
+    )
+    page = logged_in.get(f"/contacts/{ana.id}").get_data(as_text=True)
+    assert "Replied: “Sounds great, send the EP.”" in page
+    assert "Tag “priority” added (with others)" in page
