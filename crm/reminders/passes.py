@@ -23,7 +23,18 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from crm.db import rows_changed
 from crm.filters import format_local
-from crm.models import Account, FollowUp, FollowUpKind, FollowUpState, Pitch, User
+from crm.models import (
+    Account,
+    Contact,
+    Direction,
+    FollowUp,
+    FollowUpKind,
+    FollowUpState,
+    MessageKind,
+    Pitch,
+    PitchMessage,
+    User,
+)
 from crm.reminders.mail import Mailer, MailError, SmtpSettings, build_message, send
 from crm.retry import CLAIM_LEASE, growing_delay
 
@@ -116,9 +127,14 @@ def account_from_token(secret_key: str, token: str) -> int | None:
 
 
 def compose(
-    config, account: Account, users: list[User], follow_ups: Sequence[FollowUp], subject: str
+    config,
+    account: Account,
+    users: list[User],
+    follow_ups: Sequence[FollowUp],
+    subject: str,
+    came_back: Sequence[dict] = (),
 ) -> tuple[str, str, dict[str, str]]:
-    """Text and HTML of a reminder, and its list headers."""
+    """Text and HTML of a reminder (and, in a digest, what came back), its list headers."""
     base = config["CRM_BASE_URL"]
     token = unsubscribe_token(config["SECRET_KEY"], account.id)
     unsubscribe = f"{base}/reminders/unsubscribe/{token}"
@@ -134,6 +150,7 @@ def compose(
     ]
     context = {
         "items": items,
+        "came_back": [dict(m, link=f"{base}/pitches/{m['pitch_id']}") for m in came_back],
         "subject": subject,
         "settings_url": f"{base}/reminders/settings",
         "unsubscribe_url": unsubscribe,
@@ -339,6 +356,42 @@ def send_digests(
     return sent
 
 
+# A digest lists at most this many of the answers that came back (the dashboard has all).
+CAME_BACK_SHOWN = 20
+CAME_BACK_WORDS = {
+    MessageKind.REPLY: "replied",
+    MessageKind.AUTO_REPLY: "answered automatically (away)",
+    MessageKind.BOUNCE: "bounced",
+}
+
+
+def _came_back(session: Session, account: Account, since: dt.datetime) -> list[dict]:
+    """The replies, automatic replies and bounces the inbox sync read since `since` (the
+    start of yesterday, the digest's day before), newest first."""
+    rows = session.execute(
+        select(PitchMessage.kind, PitchMessage.text, PitchMessage.pitch_id, Contact.first_name,
+               Contact.last_name, Contact.email)
+        .join(Pitch, Pitch.id == PitchMessage.pitch_id)
+        .join(Contact, Contact.id == Pitch.contact_id)
+        .where(
+            PitchMessage.account_id == account.id,
+            PitchMessage.direction == Direction.IN,
+            PitchMessage.at >= since,
+        )
+        .order_by(PitchMessage.at.desc())
+        .limit(CAME_BACK_SHOWN)
+    ).all()  # fmt: skip
+    return [
+        {
+            "contact": " ".join(p for p in (first, last) if p) or email or "A contact",
+            "what": CAME_BACK_WORDS.get(kind, "wrote"),
+            "snippet": " ".join((text or "").split())[:140],
+            "pitch_id": pitch_id,
+        }
+        for kind, text, pitch_id, first, last, email in rows
+    ]
+
+
 def _send_digest(session: Session, config, smtp: SmtpSettings, account: Account, local) -> int:
     end_of_day = dt.datetime.combine(
         local.date() + dt.timedelta(days=1), dt.time(), ZoneInfo(account.timezone)
@@ -357,10 +410,16 @@ def _send_digest(session: Session, config, smtp: SmtpSettings, account: Account,
         )
         .order_by(FollowUp.due_at)
     ).all()
-    if not due:
+    came_back = _came_back(session, account, end_of_day - dt.timedelta(days=2))
+    if not due and not came_back:
         return 0
-    subject = f"Today: {len(due)} follow-up{'s' if len(due) != 1 else ''} due or overdue"
-    text, html, headers = compose(config, account, account.users, due, subject)
+    parts = []
+    if due:
+        parts.append(f"{len(due)} follow-up{'s' if len(due) != 1 else ''} due or overdue")
+    if came_back:
+        parts.append(f"{len(came_back)} answer{'s' if len(came_back) != 1 else ''} came back")
+    subject = "Today: " + ", ".join(parts)
+    text, html, headers = compose(config, account, account.users, due, subject, came_back)
     recipients = [u.email for u in account.users]
     try:
         send(smtp, build_message(smtp, recipients, subject, text, html, headers))

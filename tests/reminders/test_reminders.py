@@ -462,3 +462,33 @@ def test_one_accounts_failing_digest_never_stops_the_others(
     with app.app_context():
         assert send_digests(app.extensions["crm.db"], app.config, NOW) >= 1
     assert good.email in [m["To"] for m in inbox.messages]
+
+
+def test_the_digest_tells_what_came_back_since_yesterday(app, inbox, session, user, make_contact):
+    """Replies the inbox sync read yesterday and today are in the morning's digest, even
+    on a day with no follow-up due; older ones are not."""
+    from crm.models import Direction, MessageKind, PitchMessage
+
+    user.account.timezone, user.account.digest_enabled, user.account.digest_hour = "UTC", True, 8
+    pitch = pitched(
+        session, user, make_contact(user.account, first_name="Cleo"), NOW + dt.timedelta(days=30)
+    )
+    for days_ago, kind, text in ((0.5, MessageKind.REPLY, "Love it, send the EP"),
+                                 (1.2, MessageKind.AUTO_REPLY, "Out of office until Monday"),
+                                 (3, MessageKind.REPLY, "An old answer")):  # fmt: skip
+        session.add(
+            PitchMessage(
+                account_id=user.account_id, pitch_id=pitch.id, direction=Direction.IN,
+                kind=kind, at=NOW - dt.timedelta(days=days_ago), text=text,
+            )
+        )  # fmt: skip
+    session.commit()
+    morning = NOW.replace(hour=9, minute=0)
+    with app.app_context():
+        assert send_digests(app.extensions["crm.db"], app.config, morning) == 1
+    message = inbox.messages[-1]
+    assert message["Subject"] == "Today: 2 answers came back"
+    text = message.get_body(("plain",)).get_content()
+    assert 'Cleo replied: "Love it, send the EP"' in text
+    assert "Cleo answered automatically (away)" in text
+    assert "An old answer" not in text
