@@ -37,6 +37,7 @@ from crm.models import (
     MessageKind,
     PitchMessage,
     PitchStatus,
+    SavedView,
 )
 from crm.pitches.services import create_pitch
 from tests.conftest import POSTGRES_URL, _truncate_postgres
@@ -123,6 +124,13 @@ def snapshot(session, account) -> dict[str, list]:
             for row in rows
         ]
     out["account"] = [(account.artist_name, account.timezone, account.cadence_steps)]
+    out["saved_views"] = [
+        (v.name, v.filters, v.created_at)
+        for v in session.scalars(
+            select(SavedView).where(SavedView.account_id == account.id).order_by(SavedView.id)
+        )
+    ]
+    assert out["saved_views"], "the filled account has a saved view"
     return out
 
 

@@ -51,6 +51,7 @@ from crm.models import (
     Pitch,
     PitchMessage,
     Release,
+    SavedView,
     TagKind,
     User,
     contact_tags,
@@ -362,6 +363,12 @@ def _settings(session: Session, account: Account) -> dict:
         "import_mappings": [
             {"name": m.name, "columns": m.columns, "created_at": plain(m.created_at)}
             for m in mappings
+        ],
+        "saved_views": [
+            {"name": v.name, "filters": v.filters, "created_at": plain(v.created_at)}
+            for v in session.scalars(
+                select(SavedView).where(SavedView.account_id == account.id).order_by(SavedView.id)
+            )
         ],
         # For reference: a mailbox needs its password again, which no backup holds.
         "mailboxes": [
@@ -725,6 +732,15 @@ class _Loader:
         for name, value in (settings.get("account") or {}).items():
             if name in ACCOUNT_SETTINGS and name in columns:
                 setattr(self.account, name, parse(columns[name], value, False))
+        for view in settings.get("saved_views") or []:  # since 2026-12-01; absent before
+            self.session.add(
+                SavedView(
+                    account_id=self.account.id,
+                    name=str(view["name"])[:60],
+                    filters=dict(view["filters"]),
+                    created_at=parse(table_of(SavedView).c.created_at, view["created_at"], False),
+                )
+            )
         for mapping in settings.get("import_mappings") or []:
             self.session.add(
                 ImportMapping(
