@@ -409,3 +409,29 @@ def test_role_and_tags_are_changed_in_place_on_the_list(page):
     page.reload()
     assert "Booking Agent" in page.locator("main").inner_text()
     assert page.locator(".badge", has_text="festival").count() == 1
+
+
+def test_the_import_mapping_works_on_a_phone(browser, server, tmp_path):
+    """At 390 px each column of the file is a card with its examples and its menu, all on
+    the screen."""
+    context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        sign_up(page, next(emails))
+        sheet = tmp_path / "phone.csv"
+        sheet.write_text(
+            "Who,E-mail,Label,Position,Town,Mobile\n"
+            "Ana Okafor,ana@bluebird.example,Bluebird,A&R,Lagos,+234 803 123 4567\n",
+            encoding="utf-8",
+        )
+        page.goto("/imports/")
+        page.get_by_label("CSV file").set_input_files(str(sheet))
+        page.get_by_role("button", name="Upload and preview").click()
+        page.get_by_role("heading", name="Check the columns of phone.csv").wait_for()
+        menu = page.get_by_label("Field for column Town")
+        box = menu.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        menu.select_option("city")
+        screenshot(page, "390-import-mapping")
+    finally:
+        context.close()
