@@ -71,6 +71,11 @@ def when(value: dt.datetime | None) -> Markup | str:
     )
 
 
+def day(value: dt.date | None) -> str:
+    """A date without a time (a release date) as every page writes one: 23 Jan 2027."""
+    return f"{value:%-d %b %Y}" if value else ""
+
+
 def count_up_to(count: int, cap: int) -> str:
     """ "1,000+" for a count that stopped at its cap (counted up to cap + 1), else the count."""
     return f"{cap:,}+" if count > cap else f"{count:,}"
@@ -83,6 +88,7 @@ def number(value: int) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(when, "when")
+    app.add_template_filter(day, "day")
     app.add_template_filter(number, "number")
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(count_up_to, "count_up_to")
