@@ -70,8 +70,11 @@ lint: venv-python $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every benchmark on SQLite, and those that take --database-url on the local PostgreSQL
+# too (its schema is dropped: never run it beside the tests). BENCH_DATABASE_URL= skips it.
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench: venv-python $(VENV)/.installed-dev
-	$(BIN)/python benchmarks/run_all.py
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python benchmarks/run_all.py
 
 # Write constraints.txt anew from the newest releases that pyproject.toml allows.
 constraints:

@@ -123,9 +123,7 @@ def main() -> None:
     results = run(args.contacts, args.repeat, args.database_url)
     if args.json:
         report = {
-            "title": (
-                f"Contact list at {args.contacts:,} contacts (SQLite, {args.repeat} runs each)"
-            ),
+            "title": (f"Contact list at {args.contacts:,} contacts ({args.repeat} runs each, A B)"),
             "columns": COLUMNS,
             "results": results,
             "notes": [

@@ -5,6 +5,7 @@ Name scripts to run only those: `python benchmarks/run_all.py contacts_list dash
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -24,6 +25,17 @@ def scripts(only: list[str]) -> list[Path]:
     return [p for p in found if not only or p.stem in only]
 
 
+def engines(script: Path) -> list[tuple[str, list[str]]]:
+    """The engines a script runs on: SQLite always; PostgreSQL too when the script takes
+    --database-url and BENCH_DATABASE_URL names a server (the Makefile sets the local one;
+    an empty value leaves it out). Its database is dropped and made anew."""
+    runs = [("SQLite", [])]
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if url and "--database-url" in script.read_text():
+        runs.append(("PostgreSQL", ["--database-url", url]))
+    return runs
+
+
 def main() -> int:
     sections = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}.",
@@ -32,26 +44,35 @@ def main() -> int:
     failed = False
     only = [a for a in sys.argv[1:] if not a.startswith("-")]
     for script in scripts(only):
-        print(f"running {script.name} ...", file=sys.stderr, flush=True)
-        started = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, str(script), "--json"], capture_output=True, text=True
-        )
-        if done.returncode != 0:
-            failed = True
-            sections += [f"**{script.name} failed**:", "```", done.stderr[-2000:], "```", ""]
+        reports = []
+        for engine, extra in engines(script):
+            print(f"running {script.name} on {engine} ...", file=sys.stderr, flush=True)
+            started = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, str(script), "--json", *extra], capture_output=True, text=True
+            )
+            if done.returncode != 0:
+                failed = True
+                sections += [f"**{script.name} on {engine} failed**:", "```",
+                             done.stderr[-2000:], "```", ""]  # fmt: skip
+                continue
+            reports.append((engine, json.loads(done.stdout.strip().splitlines()[-1])))
+            print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        if not reports:
             continue
-        report = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-        sections += [f"### {report['title']}", ""]
-        columns = report["columns"]
+        first = reports[0][1]
+        ran_on = " and ".join(engine for engine, _ in reports)
+        sections += [f"### {first['title']} ({ran_on})", ""]
+        columns = [("engine", "engine"), *first["columns"]]
         sections.append("| " + " | ".join(label for _key, label in columns) + " |")
         sections.append(
-            "|" + "|".join("---" if i == 0 else "---:" for i in range(len(columns))) + "|"
+            "|" + "|".join("---" if i < 2 else "---:" for i in range(len(columns))) + "|"
         )
-        for row in report["results"]:
-            sections.append("| " + " | ".join(str(row[key]) for key, _label in columns) + " |")
-        sections += ["", *report.get("notes", []), ""]
+        for engine, report in reports:
+            for row in report["results"]:
+                cells = [engine, *(str(row.get(key, "")) for key, _label in columns[1:])]
+                sections.append("| " + " | ".join(cells) + " |")
+        sections += ["", *first.get("notes", []), ""]
     table = "\n".join(sections).rstrip() + "\n"
     out = HERE / "results"
     out.mkdir(exist_ok=True)
