@@ -397,7 +397,7 @@ document.querySelectorAll("form[data-bulk]").forEach((form) => {
       show();
     });
   });
-  page.hidden = false;
+  form.querySelector("[data-select-page-box]").hidden = false;
   page.addEventListener("change", () => {
     boxes.forEach((box) => {
       box.checked = page.checked;

@@ -85,7 +85,21 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    yield from _page(browser, server, {"width": 1280, "height": 900})
+
+
+# The widths the key journeys are walked at: a laptop and a phone.
+WIDTHS = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=list(WIDTHS))
+def sized_page(request, browser, server):
+    """A page at a laptop's width, then at a phone's: the journey is walked at both."""
+    yield from _page(browser, server, WIDTHS[request.param])
+
+
+def _page(browser, server, viewport: dict):
+    context = browser.new_context(base_url=server.url, viewport=viewport)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -277,9 +277,10 @@ def test_connect_the_mailbox_then_bulk_pitch_from_it_after_editing_one_email(
     assert all(m["From"].endswith(f"<{address}>") for m in smtp_server.messages)
 
 
-def test_a_pitch_goes_to_a_contact_found_by_three_letters_of_their_city(page, tmp_path):
+def test_a_pitch_goes_to_a_contact_found_by_three_letters_of_their_city(sized_page, tmp_path):
     """Among 100,000 contacts, the one in Tromsø is found by typing "tro" in the
     compose page's picker; choosing a template fills the email in at once."""
+    page = sized_page
     from crm.demo.data import demo_rows
     from crm.imports.export import csv_lines
 
@@ -308,7 +309,7 @@ def test_a_pitch_goes_to_a_contact_found_by_three_letters_of_their_city(page, tm
     with page.expect_navigation():
         page.get_by_label("Template", exact=True).select_option(index=1)
     assert "Sólveig" in page.get_by_label("Message", exact=True).input_value()
-    screenshot(page, "compose-picked-by-city")
+    screenshot(page, f"compose-picked-by-city-{page.viewport_size['width']}")
     page.get_by_role("button", name="Mark as sent").click()
     page.get_by_role("heading", name="Pitch to Sólveig Jónsdóttir").wait_for()
 
@@ -337,7 +338,8 @@ def test_without_javascript_the_picker_lists_what_matches(browser, server):
         context.close()
 
 
-def test_1284_filtered_contacts_get_a_tag_in_one_action_which_is_then_undone(page, tmp_path):
+def test_1284_filtered_contacts_get_a_tag_in_one_action_which_is_then_undone(sized_page, tmp_path):
+    page = sized_page
     sign_up(page, next(emails))
     rows = [f"Berliner {n},b{n}@berlin.example,Berlin" for n in range(1_284)]
     rows += [f"Parisian {n},p{n}@paris.example,Paris" for n in range(100)]
@@ -363,7 +365,7 @@ def test_1284_filtered_contacts_get_a_tag_in_one_action_which_is_then_undone(pag
     assert page.get_by_label("New role").is_hidden()  # only the action's own field
     page.get_by_role("button", name="Apply to the selection").click()
     page.get_by_text("Tag “Festival 2027” added: 1,284 contacts.").first.wait_for()
-    screenshot(page, "bulk-tagged")
+    screenshot(page, f"bulk-tagged-{page.viewport_size['width']}")
     page.get_by_role("button", name="Undo").click()
     page.get_by_text("Undone: tag “festival 2027” added, for 1,284 contacts.").wait_for()
     page.goto("/contacts/?q=festival")
@@ -435,3 +437,40 @@ def test_the_import_mapping_works_on_a_phone(browser, server, tmp_path):
         screenshot(page, "390-import-mapping")
     finally:
         context.close()
+
+
+def test_a_new_account_follows_the_checklist_to_its_first_pitch(sized_page):
+    """The dashboard's first steps, taken one by one from their own buttons, tick
+    themselves; the last one sends the first pitch."""
+    page = sized_page
+    sign_up(page, next(emails))
+    steps = page.get_by_role("region", name="First steps")
+    assert "0 of 5 done" in steps.inner_text()
+    steps.get_by_role("link", name="Import contacts").click()
+    page.get_by_role("heading", name="Import contacts").first.wait_for()
+    page.goto("/contacts/new")
+    page.get_by_label("First name").fill("Nia")
+    page.get_by_label("Email", exact=True).fill("nia@radio.example")
+    page.locator("main").get_by_role("button", name="Add contact").click()
+    page.goto("/")
+    assert "1 of 5 done" in steps.inner_text()
+    steps.get_by_role("link", name="Add a release").click()
+    page.get_by_label("Title").fill("Night Drive")
+    page.locator("main").get_by_role("button", name="Add release").click()
+    page.goto("/")
+    assert "2 of 5 done" in steps.inner_text()
+    steps.get_by_role("link", name="Set reminders").click()
+    page.get_by_role("button", name="Save").first.click()
+    page.goto("/")
+    assert "3 of 5 done" in steps.inner_text()
+    steps.get_by_role("link", name="Compose").click()
+    picker = page.get_by_role("combobox", name="To", exact=True)
+    picker.fill("nia")
+    page.get_by_role("listbox").get_by_role("option", name="Nia").click()
+    page.get_by_label("Subject").fill("Night Drive")
+    page.get_by_label("Message", exact=True).fill("Hi Nia, here is the single.")
+    page.get_by_role("button", name="Mark as sent").click()
+    page.get_by_role("heading", name="Pitch to Nia").wait_for()
+    page.goto("/")
+    assert "4 of 5 done" in steps.inner_text()
+    screenshot(page, f"first-steps-{page.viewport_size['width']}")
