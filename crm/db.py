@@ -131,14 +131,18 @@ def transaction(session: Session) -> Iterator[Session]:
         raise
 
 
+def engine_of(session: Session) -> Engine:
+    """The engine behind a session, for work on a connection of its own."""
+    bind = session.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
 def touch(session: Session, statement: Update) -> None:
     """Record a use (a session's last request, a token's last call) on a connection of its
     own, committed at once: a page that only reads commits nothing, and a busy database
     must not turn a read into an error, so a touch that cannot be written is skipped."""
     try:
-        bind = session.get_bind()
-        engine = bind.engine if isinstance(bind, Connection) else bind
-        with engine.connect() as connection, connection.begin():
+        with engine_of(session).connect() as connection, connection.begin():
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:  # wait a moment for a busy database, not the 15 s a save waits
                 connection.exec_driver_sql("PRAGMA busy_timeout=200")

@@ -20,15 +20,6 @@ def format_local(value: dt.datetime, zone: str, fmt: str = "%d %b %Y, %H:%M") ->
         return value.strftime(fmt) + " UTC"
 
 
-def localtime(value: dt.datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
-    if value is None:
-        return ""
-    zone = "UTC"
-    if current_user and current_user.is_authenticated:
-        zone = current_user.account.timezone
-    return format_local(value, zone, fmt)
-
-
 def _zone() -> str:
     if current_user and current_user.is_authenticated:
         return current_user.account.timezone
@@ -90,5 +81,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
     app.add_template_filter(number, "number")
-    app.add_template_filter(localtime, "localtime")
     app.add_template_filter(count_up_to, "count_up_to")

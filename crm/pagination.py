@@ -146,17 +146,18 @@ def seek(
         rows.reverse()
     items = [row[0] for row in rows]
     total, more_than_counted = bounded_count(session, stmt)
+    # Rows lie after this page when there were more of them going forward, or when we
+    # came back from a later page; before it, the other way round.
     has_next = more if not backwards else start is not None
-    has_prev = (start is not None) if not backwards else more
-    first, last = (rows[0], rows[-1]) if rows else (None, None)
+    has_prev = (start is not None if not backwards else more) and number > 1
     return SeekPage(
         items=items,
         total=total,
         more_than_counted=more_than_counted,
         number=max(1, number),
         per_page=per_page,
-        next_cursor=_cursor(last[1:]) if has_next and last is not None else None,
-        prev_cursor=_cursor(first[1:]) if has_prev and first is not None and number > 1 else None,
+        next_cursor=cursor_for(rows[-1][1:]) if rows and has_next else None,
+        prev_cursor=cursor_for(rows[0][1:]) if rows and has_prev else None,
     )
 
 
@@ -198,12 +199,8 @@ def _value(key: SortKey, value):
     return literal(value, key.expression.type)
 
 
-def cursor_for(values: list) -> str:
+def cursor_for(values) -> str:
     """The cursor of a row whose sort key is `values` (what "Next" carries)."""
-    return _cursor(values)
-
-
-def _cursor(values) -> str:
     text = json.dumps([_plain(v) for v in values], separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Select, delete, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -64,12 +64,10 @@ def _selected(account: Account, filters: ContactFilters) -> Select:
     return selected_ids(account, filters).order_by(None)
 
 
-def count_selected(session: Session, account: Account, filters: ContactFilters) -> int:
-    return session.scalar(select(_count(_selected(account, filters)))) or 0
-
-
-def _count(query: Select):
-    return select(func.count()).select_from(query.subquery()).scalar_subquery()
+def _batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """The ids a statement at a time, within every engine's limit of bound parameters."""
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
 
 
 def _journal(
@@ -93,22 +91,13 @@ def _carries(tag: Tag):
     return exists().where(contact_tags.c.contact_id == Contact.id, contact_tags.c.tag_id == tag.id)
 
 
-def _literal(value: int):
-    return literal(value)
-
-
 def _changed_ids(change: ContactChange):
     return select(ContactChangeItem.contact_id).where(ContactChangeItem.change_id == change.id)
 
 
-def _item_ids(session: Session, change: ContactChange) -> list[int]:
-    return list(session.scalars(_changed_ids(change)))
-
-
 def _refresh_search(session: Session, account: Account, ids: Sequence[int]) -> None:
     """Work the search text of these contacts out again (their tags are part of it)."""
-    for start in range(0, len(ids), CHUNK):
-        batch = ids[start : start + CHUNK]
+    for batch in _batches(ids):
         for contact in session.scalars(
             owned(Contact, account)
             .where(Contact.id.in_(batch))
@@ -146,12 +135,7 @@ def set_role(
                 for cid, r, inferred in before
             ],
         )  # fmt: skip
-        session.execute(
-            update(Contact)
-            .where(Contact.id.in_(_changed_ids(change).scalar_subquery()))
-            .values(role=role, role_inferred=False, updated_at=utcnow()),
-            execution_options={"synchronize_session": False},
-        )
+        _set_on(session, [cid for cid, _r, _i in before], role=role, role_inferred=False)
     change.count = len(before)
     return change
 
@@ -168,13 +152,13 @@ def add_label(
         session, account, user, ChangeKind.ADD_LABEL, f"{LABEL_WORDS[kind]} “{tag.name}” added",
         {"kind": kind.value, "name": tag.name},
     )  # fmt: skip
-    change.count = _journal_selected(session, change, _selected(account, filters).where(~has_it))
+    ids = _journal_selected(session, change, _selected(account, filters).where(~has_it))
     session.execute(
         insert(contact_tags).from_select(
-            ["contact_id", "tag_id"], _changed_ids(change).add_columns(_literal(tag.id))
+            ["contact_id", "tag_id"], _changed_ids(change).add_columns(literal(tag.id))
         )
     )
-    _refresh_search(session, account, _item_ids(session, change))
+    _refresh_search(session, account, ids)
     return change
 
 
@@ -192,14 +176,14 @@ def remove_label(
     if tag is None:
         return change
     has_it = _carries(tag)
-    change.count = _journal_selected(session, change, _selected(account, filters).where(has_it))
+    ids = _journal_selected(session, change, _selected(account, filters).where(has_it))
     session.execute(
         delete(contact_tags).where(
             contact_tags.c.tag_id == tag.id,
             contact_tags.c.contact_id.in_(_changed_ids(change).scalar_subquery()),
         )
     )
-    _refresh_search(session, account, _item_ids(session, change))
+    _refresh_search(session, account, ids)
     prune_tags(session, account, {tag.id})
     return change
 
@@ -211,13 +195,7 @@ def set_do_not_contact(
     summary = "Marked “do not contact”" if value else "“Do not contact” cleared"
     change = _journal(session, account, user, ChangeKind.DO_NOT_CONTACT, summary, {"value": value})
     targets = _selected(account, filters).where(Contact.do_not_contact.is_not(value))
-    change.count = _journal_selected(session, change, targets)
-    session.execute(
-        update(Contact)
-        .where(Contact.id.in_(_changed_ids(change).scalar_subquery()))
-        .values(do_not_contact=value, updated_at=utcnow()),
-        execution_options={"synchronize_session": False},
-    )
+    _set_on(session, _journal_selected(session, change, targets), do_not_contact=value)
     return change
 
 
@@ -229,13 +207,12 @@ def delete_contacts(
     change and how many were kept for that reason."""
     pitched = exists().where(Pitch.contact_id == Contact.id)
     selected = _selected(account, filters)
-    kept = session.scalar(select(_count(selected.where(pitched)))) or 0
+    kept = session.scalar(select(func.count()).select_from(selected.where(pitched).subquery())) or 0
     ids = list(session.scalars(selected.where(~pitched)))
     change = _journal(session, account, user, ChangeKind.DELETE, "Deleted")
     tag_ids: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
-        batch = ids[start : start + CHUNK]
-        values = values_of(session, account, batch)
+    for batch in _batches(ids):
+        values = values_of(session, account, list(batch))
         notes: dict[int, list[dict]] = defaultdict(list)
         for note in session.scalars(
             select(ContactNote).where(ContactNote.contact_id.in_(batch)).order_by(ContactNote.id)
@@ -268,16 +245,19 @@ def delete_contacts(
     return change, kept
 
 
-def _journal_selected(session: Session, change: ContactChange, targets: Select) -> int:
-    """Journal each targeted contact (the change's details say what it was before);
-    returns how many (counted: an INSERT ... SELECT's rowcount is not every driver's)."""
+def _journal_selected(session: Session, change: ContactChange, targets: Select) -> list[int]:
+    """Journal each targeted contact (the change's details say what it was before) and
+    count them on the change; returns their ids (read back: an INSERT ... SELECT's
+    rowcount is not every driver's)."""
     session.execute(
         insert(ContactChangeItem).from_select(
             ["change_id", "contact_id"],
-            targets.with_only_columns(_literal(change.id), Contact.id),
+            targets.with_only_columns(literal(change.id), Contact.id),
         )
     )
-    return session.scalar(select(func.count()).select_from(_changed_ids(change).subquery())) or 0
+    ids = list(session.scalars(_changed_ids(change)))
+    change.count = len(ids)
+    return ids
 
 
 def _jsonable(values: dict) -> dict:
@@ -317,83 +297,84 @@ def undo_change(session: Session, account: Account, change: ContactChange) -> in
             ContactChangeItem.change_id == change.id
         )
     ).all()
-    ids = [cid for cid, _ in items]
-    still_here = _existing(session, account, ids)
-    undone = 0
-    if change.kind == ChangeKind.SET_ROLE:
-        groups: dict[tuple, list[int]] = defaultdict(list)
-        for cid, before in items:
-            if cid in still_here:
-                groups[(before["role"], before["role_inferred"])].append(cid)
-        for (role, inferred), members in groups.items():
-            for start in range(0, len(members), CHUNK):
-                session.execute(
-                    update(Contact)
-                    .where(Contact.id.in_(members[start : start + CHUNK]))
-                    .values(role=Role(role) if role else None, role_inferred=inferred,
-                            updated_at=utcnow()),
-                    execution_options={"synchronize_session": False},
-                )  # fmt: skip
-            undone += len(members)
-    elif change.kind in (ChangeKind.ADD_LABEL, ChangeKind.REMOVE_LABEL):
-        kind, name = TagKind(change.details["kind"]), change.details["name"]
-        members = [cid for cid in ids if cid in still_here]
-        if change.kind == ChangeKind.ADD_LABEL:
-            tag = session.scalar(owned(Tag, account).where(Tag.kind == kind, Tag.key == fold(name)))
-            if tag is not None:
-                for start in range(0, len(members), CHUNK):
-                    session.execute(
-                        delete(contact_tags).where(
-                            contact_tags.c.tag_id == tag.id,
-                            contact_tags.c.contact_id.in_(members[start : start + CHUNK]),
-                        )
-                    )
-                prune_tags(session, account, {tag.id})
-        else:
-            tag = Resolver(session, account).tags(kind, [name])[0]
-            session.flush()
-            has = set(_have_tag(session, tag, members))
-            links = [{"contact_id": cid, "tag_id": tag.id} for cid in members if cid not in has]
-            if links:
-                session.execute(insert(contact_tags), links)
-        _refresh_search(session, account, members)
-        undone = len(members)
-    elif change.kind == ChangeKind.DO_NOT_CONTACT:
-        members = [cid for cid in ids if cid in still_here]
-        for start in range(0, len(members), CHUNK):
-            session.execute(
-                update(Contact)
-                .where(Contact.id.in_(members[start : start + CHUNK]))
-                .values(do_not_contact=not change.details["value"], updated_at=utcnow()),
-                execution_options={"synchronize_session": False},
-            )
-        undone = len(members)
-    elif change.kind == ChangeKind.DELETE:
+    if change.kind == ChangeKind.DELETE:
         undone = _bring_back(session, account, [before for _, before in items])
+    else:
+        here = _existing(session, account, [cid for cid, _ in items])
+        still_here = [(cid, before) for cid, before in items if cid in here]
+        if change.kind == ChangeKind.SET_ROLE:
+            _undo_roles(session, still_here)
+        elif change.kind == ChangeKind.DO_NOT_CONTACT:
+            _set_on(session, [cid for cid, _ in still_here],
+                    do_not_contact=not change.details["value"])  # fmt: skip
+        else:
+            _undo_label(session, account, change, [cid for cid, _ in still_here])
+        undone = len(still_here)
     change.undone_at = utcnow()
     session.flush()
     return undone
 
 
+def _set_on(session: Session, ids: Sequence[int], **values) -> None:
+    """Set these columns on these contacts (their updated_at too)."""
+    for batch in _batches(ids):
+        session.execute(
+            update(Contact).where(Contact.id.in_(batch)).values(**values, updated_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _undo_roles(session: Session, items: list[tuple[int, dict]]) -> None:
+    """Each contact's own role back, one statement per role that was."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for cid, before in items:
+        groups[(before["role"], before["role_inferred"])].append(cid)
+    for (role, inferred), members in groups.items():
+        _set_on(session, members, role=Role(role) if role else None, role_inferred=inferred)
+
+
+def _undo_label(
+    session: Session, account: Account, change: ContactChange, members: list[int]
+) -> None:
+    """Take an added tag (or genre) off again, or put a removed one back (made again if it
+    was pruned since)."""
+    kind, name = TagKind(change.details["kind"]), change.details["name"]
+    if change.kind == ChangeKind.ADD_LABEL:
+        tag = session.scalar(owned(Tag, account).where(Tag.kind == kind, Tag.key == fold(name)))
+        if tag is not None:
+            for batch in _batches(members):
+                session.execute(
+                    delete(contact_tags).where(
+                        contact_tags.c.tag_id == tag.id, contact_tags.c.contact_id.in_(batch)
+                    )
+                )
+            prune_tags(session, account, {tag.id})
+    else:
+        tag = Resolver(session, account).tags(kind, [name])[0]
+        session.flush()
+        has = set(_have_tag(session, tag, members))
+        links = [{"contact_id": cid, "tag_id": tag.id} for cid in members if cid not in has]
+        if links:
+            session.execute(insert(contact_tags), links)
+    _refresh_search(session, account, members)
+
+
 def _existing(session: Session, account: Account, ids: list[int]) -> set[int]:
     found: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
+    for batch in _batches(ids):
         found.update(
             session.scalars(
-                select(Contact.id).where(
-                    Contact.account_id == account.id, Contact.id.in_(ids[start : start + CHUNK])
-                )
+                select(Contact.id).where(Contact.account_id == account.id, Contact.id.in_(batch))
             )
         )
     return found
 
 
 def _have_tag(session: Session, tag: Tag, ids: list[int]) -> Iterable[int]:
-    for start in range(0, len(ids), CHUNK):
+    for batch in _batches(ids):
         yield from session.scalars(
             select(contact_tags.c.contact_id).where(
-                contact_tags.c.tag_id == tag.id,
-                contact_tags.c.contact_id.in_(ids[start : start + CHUNK]),
+                contact_tags.c.tag_id == tag.id, contact_tags.c.contact_id.in_(batch)
             )
         )
 

@@ -170,14 +170,19 @@ def _ordered(key: SortKey):
     return key.expression.desc() if key.descending else key.expression.asc()
 
 
+def listing(session: Session, account: Account, filters: ContactFilters) -> Select[tuple[Contact]]:
+    """The list's query as a page of it runs: found from the search's matches when they are
+    few (see `matches_few`), with each contact's company and labels."""
+    few = bool(filters.q.strip()) and matches_few(session, filters.q)
+    return contact_query(account, filters, few_matches=few).options(
+        selectinload(Contact.company), selectinload(Contact.labels)
+    )
+
+
 def search_contacts(
     session: Session, account: Account, filters: ContactFilters, page: int = 1, per_page: int = 50
 ) -> Page[Contact]:
-    few = bool(filters.q.strip()) and matches_few(session, filters.q)
-    stmt = contact_query(account, filters, few_matches=few).options(
-        selectinload(Contact.company), selectinload(Contact.labels)
-    )
-    return paginate(session, stmt, page, per_page)
+    return paginate(session, listing(session, account, filters), page, per_page)
 
 
 def browse_contacts(
@@ -192,10 +197,7 @@ def browse_contacts(
 ) -> SeekPage[Contact]:
     """A page of the contact list, found from where the last one ended (see
     crm.pagination.seek), so the 500th page costs what the first does."""
-    few = bool(filters.q.strip()) and matches_few(session, filters.q)
-    stmt = contact_query(account, filters, few_matches=few).options(
-        selectinload(Contact.company), selectinload(Contact.labels)
-    )
+    stmt = listing(session, account, filters)
     return seek(
         session, stmt, sort_keys(filters), cursor=cursor, backwards=backwards, number=number,
         per_page=per_page,
@@ -214,11 +216,10 @@ def lookup_contacts(
     filters = ContactFilters(q=q)
     if not filters.q.strip():
         return []
-    few = matches_few(session, filters.q)
-    stmt = contact_query(account, filters, few_matches=few)
+    stmt = listing(session, account, filters)
     if pitchable:
         stmt = stmt.where(Contact.do_not_contact.is_(False))
-    return list(session.scalars(stmt.options(selectinload(Contact.company)).limit(LOOKUP_LIMIT)))
+    return list(session.scalars(stmt.limit(LOOKUP_LIMIT)))
 
 
 def set_roles(

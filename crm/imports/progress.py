@@ -26,11 +26,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from crm.db import utcnow
+from crm.db import engine_of, utcnow
 from crm.models import ImportProgress
 
 
@@ -47,7 +47,7 @@ def report(session: Session, import_id: int, done: int, total: int, *, pid: int 
     """Note that the import has done `done` rows of `total`, for whichever process asks."""
     pid = pid or os.getpid()
     host = socket.gethostname()
-    engine = _engine(session)
+    engine = engine_of(session)
     if engine.dialect.name == "sqlite":
         path = _file(engine, import_id)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +63,7 @@ def report(session: Session, import_id: int, done: int, total: int, *, pid: int 
 
 def read(session: Session, import_id: int) -> Reading | None:
     """The import's last reported progress, or None before the first report."""
-    engine = _engine(session)
+    engine = engine_of(session)
     if engine.dialect.name == "sqlite":
         path = _file(engine, import_id)
         try:
@@ -84,16 +84,11 @@ def read(session: Session, import_id: int) -> Reading | None:
 def clear(session: Session, import_id: int) -> None:
     """Forget an import's progress once it has ended (in the caller's transaction on
     PostgreSQL)."""
-    engine = _engine(session)
+    engine = engine_of(session)
     if engine.dialect.name == "sqlite":
         _file(engine, import_id).unlink(missing_ok=True)
         return
     session.execute(delete(ImportProgress).where(ImportProgress.import_id == import_id))
-
-
-def _engine(session: Session) -> Engine:
-    bind = session.get_bind()
-    return bind.engine if isinstance(bind, Connection) else bind
 
 
 def _file(engine: Engine, import_id: int) -> Path:
