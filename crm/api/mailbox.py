@@ -40,6 +40,12 @@ class MailboxInSchema(Schema):
     daily_limit = fields.Integer(validate=validate.Range(min=1, max=2000))
     send_window = fields.Nested(WindowSchema)
     min_gap_seconds = fields.Integer(validate=validate.Range(min=0, max=86_400))
+    capture_sent = fields.Boolean(
+        metadata={
+            "description": "Log mail you send from your own mail client to a contact as a"
+            " pitch (default true; left as it was when not sent)"
+        }
+    )
 
 
 class MailboxSchema(Schema):
@@ -56,6 +62,7 @@ class MailboxSchema(Schema):
     daily_limit = fields.Integer(allow_none=True, required=True)
     send_window = fields.Nested(WindowSchema, allow_none=True, required=True)
     min_gap_seconds = fields.Integer(allow_none=True, required=True)
+    capture_sent = fields.Boolean(allow_none=True, required=True)
     last_sync_at = fields.DateTime(allow_none=True, required=True)
     last_error = fields.String(allow_none=True, required=True)
 

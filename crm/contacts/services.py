@@ -293,6 +293,27 @@ def find_by_emails(
     return session.scalar(stmt.limit(1))
 
 
+def contact_for_each_email(session: Session, account: Account, emails: list[str]) -> list[Contact]:
+    """The contacts these addresses belong to (main or further ones), each once, in the
+    order of the addresses; an address of nobody's is left out."""
+    keys = list(dict.fromkeys(key for key in (email_key(e) for e in emails) if key))
+    if not keys:
+        return []
+    further = select(ContactEmail.contact_id).where(
+        ContactEmail.account_id == account.id, ContactEmail.email_key.in_(keys)
+    )
+    found = session.scalars(
+        owned(Contact, account).where(Contact.email_key.in_(keys) | Contact.id.in_(further))
+    ).all()
+    rank = {key: n for n, key in enumerate(keys)}
+
+    def first_address(contact: Contact) -> int:
+        addresses = [email_key(e) for e in contact.emails]
+        return min((rank[a] for a in addresses if a in rank), default=len(rank))
+
+    return sorted(found, key=first_address)
+
+
 def email_owners(session: Session, account: Account) -> dict[str, int]:
     """Every address of the account, main and further, with its contact's id: how an
     import tells new people from known ones without a query a row."""

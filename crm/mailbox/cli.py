@@ -43,6 +43,7 @@ def sync_command(email: str | None) -> None:
     click.echo(
         f"read {result.read}: {result.replies} replies, {result.auto_replies} automatic"
         f" replies, {result.bounces} bounces"
+        + (f"; {result.logged} pitches logged from your Sent folder" if result.logged else "")
         + (f"; skipped {len(result.skipped)}" if result.skipped else "")
         + (f"; {len(result.failed)} mailboxes failed" if result.failed else "")
     )

@@ -23,8 +23,18 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Marks the Message-ID of what Stagedoor sends, so a copy of it read back from the Sent
+# folder is never taken for mail the artist wrote by hand (crm.mailbox.sent). Short: a
+# longer id would fold the header onto a second line for a long domain.
+MARK = "sd"
+
+
 def message_id(mailbox: Mailbox) -> str:
-    return make_msgid(domain=mailbox.email.rpartition("@")[2] or None)
+    return make_msgid(idstring=MARK, domain=mailbox.email.rpartition("@")[2] or None)
+
+
+def is_ours(message_id: str) -> bool:
+    return f".{MARK}@" in message_id
 
 
 def _html(text: str) -> str:

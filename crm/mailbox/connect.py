@@ -200,6 +200,22 @@ def imap_session(imap: Server, username: str, password: str) -> Iterator[IMAPCli
             client.shutdown()
 
 
+SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "[Gmail]/Sent Mail", "INBOX.Sent")
+
+
+def sent_folder(client) -> str | None:
+    """The Sent folder: by its \\Sent special-use flag (RFC 6154), else by a usual name."""
+    folders = client.list_folders()
+    for flags, _delimiter, name in folders:
+        if b"\\Sent" in flags:
+            return name
+    names = {name.lower(): name for _flags, _delimiter, name in folders}
+    for candidate in SENT_NAMES:
+        if candidate.lower() in names:
+            return names[candidate.lower()]
+    return None
+
+
 def said(exc: BaseException) -> str:
     """What the server said, in its own words, for the artist."""
     if isinstance(exc, smtplib.SMTPResponseException):

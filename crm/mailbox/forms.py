@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import (
+    BooleanField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -89,6 +90,13 @@ class MailboxForm(BaseForm):
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )
+    capture_sent = BooleanField(
+        "Log the mail I send from my own mail client as pitches",
+        default=True,
+        description="A message in your Sent folder to one of your contacts becomes a pitch"
+        " with follow-ups on your cadence, so nothing you send by hand is lost. It never"
+        " creates contacts.",
+    )
     start = StringField("From", default="09:00", render_kw={"type": "time"})
     end = StringField("Until", default="18:00", render_kw={"type": "time"})
 
@@ -97,6 +105,7 @@ class MailboxForm(BaseForm):
         data = {name: getattr(self, name).data for name in (
             "display_name", "email", "username", "smtp_host", "smtp_port", "smtp_security",
             "imap_host", "imap_port", "imap_security", "daily_limit", "min_gap_seconds",
+            "capture_sent",
         )}  # fmt: skip
         preset = PRESETS.get(self.preset.data or "")
         if preset:

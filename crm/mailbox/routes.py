@@ -34,6 +34,7 @@ def _form_for(mailbox) -> MailboxForm:
             "imap_host": mailbox.imap_host, "imap_port": mailbox.imap_port,
             "imap_security": mailbox.imap_security.value, "daily_limit": mailbox.daily_limit,
             "min_gap_seconds": mailbox.min_gap_seconds,
+            "capture_sent": mailbox.capture_sent,
             "days": [str(d) for d in window.get("days", [])],
             "start": window.get("start", "09:00"), "end": window.get("end", "18:00"),
         }

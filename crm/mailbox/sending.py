@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from crm.db import rows_changed, utcnow
 from crm.mail_templates.services import merge_context, render_email
 from crm.mailbox import compose
-from crm.mailbox.connect import imap_session, said, server, smtp_session
+from crm.mailbox.connect import imap_session, said, sent_folder, server, smtp_session
 from crm.mailbox.secrets import SecretError
 from crm.mailbox.services import local_window, mailbox_for_account, password_of, servers_of
 from crm.models import (
@@ -596,22 +596,6 @@ def _tell_artist(config, mailbox: Mailbox, account: Account) -> None:
         send(smtp, build_message(smtp, [mailbox.user.email], "Your pitches are on hold", text))
     except MailError:
         log.warning("mailbox %s: could not tell the artist about the refused login", mailbox.id)
-
-
-SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "[Gmail]/Sent Mail", "INBOX.Sent")
-
-
-def sent_folder(client) -> str | None:
-    """The Sent folder: by its \\Sent special-use flag (RFC 6154), else by a usual name."""
-    folders = client.list_folders()
-    for flags, _delimiter, name in folders:
-        if b"\\Sent" in flags:
-            return name
-    names = {name.lower(): name for _flags, _delimiter, name in folders}
-    for candidate in SENT_NAMES:
-        if candidate.lower() in names:
-            return names[candidate.lower()]
-    return None
 
 
 def _copy_to_sent(session, mailbox: Mailbox, connection: _Connection, message, now) -> None:

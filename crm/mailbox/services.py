@@ -53,6 +53,12 @@ def connect_mailbox(
     mailbox = existing or Mailbox(user_id=user.id, account_id=user.account_id)
     for name in FIELDS:
         setattr(mailbox, name, cleaned.values[name])
+    # Logging the artist's own sent mail: on unless turned off; a change that does not
+    # name it (a script putting a new daily limit) leaves it as it was.
+    if raw.get("capture_sent") is not None:
+        mailbox.capture_sent = bool(raw["capture_sent"])
+    elif existing is None:
+        mailbox.capture_sent = True
     mailbox.password_encrypted = secrets.encrypt(key, password)
     mailbox.paused_reason, mailbox.last_error = "", ""
     session.add(mailbox)
@@ -86,7 +92,7 @@ def describe(mailbox: Mailbox | None) -> dict:
     """The contract's view of a mailbox: every setting, never the password."""
     if mailbox is None:
         return {"connected": False} | {name: None for name in FIELDS} | {
-            "last_sync_at": None, "last_error": None,
+            "capture_sent": None, "last_sync_at": None, "last_error": None,
         }  # fmt: skip
     values: dict[str, object] = {name: getattr(mailbox, name) for name in FIELDS}
     values["smtp_security"] = mailbox.smtp_security.value
@@ -94,6 +100,7 @@ def describe(mailbox: Mailbox | None) -> dict:
     return {
         "connected": True,
         **values,
+        "capture_sent": mailbox.capture_sent,
         "last_sync_at": mailbox.last_sync_at,
         "last_error": mailbox.paused_reason or mailbox.last_error or "",
     }

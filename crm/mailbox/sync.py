@@ -7,7 +7,8 @@ date of its oldest open pitch, never the whole inbox. Each message is applied on
 often, or in parallel, syncs run: the mailbox is claimed for the sync (a conditional UPDATE
 under a lease), and a message whose Message-ID is already in a pitch's thread is skipped.
 Each mailbox is its own unit, and within it each message: a malformed or hostile message is
-logged and skipped, never stopping the rest."""
+logged and skipped, never stopping the rest. The Sent folder is read the same way, first,
+for the mail the artist sends from their own client (crm.mailbox.sent)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm.contacts.services import add_note, find_by_email
 from crm.db import rows_changed, utcnow
 from crm.mailbox.classify import Incoming, Kind, classify
-from crm.mailbox.connect import imap_session, said, server
+from crm.mailbox.connect import imap_session, said, sent_folder, server
+from crm.mailbox.sent import log_sent, read_outgoing
 from crm.mailbox.services import password_of, servers_of
 from crm.models import (
     Account,
@@ -61,6 +63,7 @@ class SyncResult:
     replies: int = 0
     auto_replies: int = 0
     bounces: int = 0
+    logged: int = 0  # pitches made or joined by the artist's own sent mail
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
 
@@ -136,36 +139,72 @@ def _sync_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result: Sy
         account = session.get(Account, mailbox.account_id)
         password = password_of(mailbox, config["MAILBOX_KEY"])
         with imap_session(server(servers_of(mailbox), "imap"), mailbox.username, password) as c:
-            selected = c.select_folder("INBOX", readonly=True)
-            validity = int(selected[b"UIDVALIDITY"])
-            if mailbox.inbox_uidvalidity != validity:
-                uids = c.search(["SINCE", _since(session, account, now)])
-                last = 0
-            else:
-                last = mailbox.inbox_last_uid
-                uids = [u for u in c.search(["UID", f"{last + 1}:*"]) if u > last]
-            for start in range(0, len(uids), BATCH):
-                batch = sorted(uids)[start : start + BATCH]
-                sizes = c.fetch(batch, ["RFC822.SIZE"])
-                small = [
-                    u for u in batch if sizes.get(u, {}).get(b"RFC822.SIZE", 0) <= MAX_MESSAGE_BYTES
-                ]
-                for uid in set(batch) - set(small):
-                    result.skipped.append(f"message {uid}: over {MAX_MESSAGE_BYTES:,} bytes")
-                bodies = c.fetch(small, ["BODY.PEEK[]"]) if small else {}
-                for uid in batch:
-                    raw = bodies.get(uid, {}).get(b"BODY[]")
-                    if raw is not None:
-                        _apply_one(session, mailbox, account, raw, uid, validity, now, result)
-                    last = max(last, uid)
-                mailbox.inbox_uidvalidity, mailbox.inbox_last_uid = validity, last
-                session.commit()
-        mailbox.inbox_uidvalidity, mailbox.inbox_last_uid = validity, last
+            # The Sent folder first: a reply in the same sync then finds its pitch.
+            folder = sent_folder(c) if mailbox.capture_sent else None
+            if folder is not None:
+                since = (now - dt.timedelta(days=FIRST_SYNC_DAYS)).date()
+                for uid, _validity, raw in _new_messages(
+                    session, c, mailbox, folder, "sent", lambda: since, result
+                ):
+                    _log_one(session, mailbox, account, raw, uid, now, result)
+            for uid, validity, raw in _new_messages(
+                session, c, mailbox, "INBOX", "inbox", lambda: _since(session, account, now),
+                result,
+            ):  # fmt: skip
+                _apply_one(session, mailbox, account, raw, uid, validity, now, result)
         mailbox.last_sync_at, mailbox.sync_failures, mailbox.next_sync_at = now, 0, None
         if mailbox.last_error.startswith("Your inbox could not be read"):
             mailbox.last_error = ""
         mailbox.sync_claimed_until = None
         session.commit()
+
+
+def _new_messages(session, client, mailbox: Mailbox, folder: str, kept: str, since, result):
+    """The folder's messages this mailbox has not read yet, oldest first, in batches: where
+    reading stopped is kept in the mailbox's `<kept>_uidvalidity` and `<kept>_last_uid`,
+    committed after each batch (with what the batch's messages changed)."""
+    selected = client.select_folder(folder, readonly=True)
+    validity = int(selected[b"UIDVALIDITY"])
+    if getattr(mailbox, f"{kept}_uidvalidity") != validity:
+        uids = client.search(["SINCE", since()])
+        last = 0
+    else:
+        last = getattr(mailbox, f"{kept}_last_uid")
+        uids = [u for u in client.search(["UID", f"{last + 1}:*"]) if u > last]
+    for start in range(0, len(uids), BATCH):
+        batch = sorted(uids)[start : start + BATCH]
+        sizes = client.fetch(batch, ["RFC822.SIZE"])
+        small = [u for u in batch if sizes.get(u, {}).get(b"RFC822.SIZE", 0) <= MAX_MESSAGE_BYTES]
+        for uid in set(batch) - set(small):
+            result.skipped.append(f"{folder} message {uid}: over {MAX_MESSAGE_BYTES:,} bytes")
+        bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+        for uid in batch:
+            raw = bodies.get(uid, {}).get(b"BODY[]")
+            if raw is not None:
+                yield uid, validity, raw
+            last = max(last, uid)
+        setattr(mailbox, f"{kept}_uidvalidity", validity)
+        setattr(mailbox, f"{kept}_last_uid", last)
+        session.commit()
+    setattr(mailbox, f"{kept}_uidvalidity", validity)
+    setattr(mailbox, f"{kept}_last_uid", last)
+
+
+def _log_one(session, mailbox, account, raw: bytes, uid, now, result) -> None:
+    try:
+        logged = log_sent(
+            session,
+            account,
+            mailbox,
+            read_outgoing(message_from_bytes(raw, policy=policy.default), now),
+            now,
+        )
+        result.logged += logged
+        session.commit()
+    except Exception as exc:  # noqa: BLE001 - a malformed message never stops the sync
+        session.rollback()
+        log.warning("mailbox %s: sent message %s skipped: %s", mailbox.id, uid, exc)
+        result.skipped.append(f"Sent message {uid}: {type(exc).__name__}: {exc}")
 
 
 def _apply_one(session, mailbox, account, raw: bytes, uid, validity, now, result) -> None:

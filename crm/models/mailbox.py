@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import UTC, Base, created_at, intpk, updated_at
@@ -56,6 +56,11 @@ class Mailbox(Base):
     # fetches only what is new, and its claim, so two syncs never read it at once.
     inbox_uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
     inbox_last_uid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The artist's own sent mail (crm.mailbox.sent): logged as pitches unless turned off;
+    # where the last read of the Sent folder stopped, as for the inbox.
+    capture_sent: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    sent_uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    sent_last_uid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     sync_claimed_until: Mapped[dt.datetime | None] = mapped_column(UTC)
     sync_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_sync_at: Mapped[dt.datetime | None] = mapped_column(UTC)
