@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_dump, validate
 
 from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
@@ -22,7 +22,7 @@ from crm.db import get_session, transaction
 from crm.imports.export import stream_export
 from crm.imports.reading import UnreadableFile
 from crm.imports.services import import_now
-from crm.models import Contact, Role
+from crm.models import Contact, EmailStatus, Role
 
 blp = resource_blueprint(
     "contacts_api", __name__, url_prefix="/api/v1/contacts", description="Industry contacts"
@@ -96,12 +96,24 @@ class ContactSchema(Schema):
         required=True,
         metadata={"description": "The role was guessed by an import; setting it confirms it"},
     )
-    email_status = fields.String(
-        required=True, validate=validate.OneOf(["ok", "bounced"]),
+    email_status = fields.Enum(
+        EmailStatus, by_value=fields.String, required=True,
         metadata={"description": "bounced: a mail server refused the address (read-only)"},
     )  # fmt: skip
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+
+    @pre_dump
+    def values(self, contact: Contact, **_kwargs) -> dict:
+        """The contact's values as forms and exports see them (company by name, "" for
+        no role), beside what only the API shows."""
+        return {
+            "id": contact.id,
+            **services.contact_values(contact),
+            "email_status": contact.email_status,
+            "created_at": contact.created_at,
+            "updated_at": contact.updated_at,
+        }
 
 
 class ContactQuerySchema(PageArgs):
@@ -126,16 +138,6 @@ def _filters(args: dict) -> services.ContactFilters:
     )
 
 
-def contact_json(contact: Contact) -> dict:
-    return {
-        "id": contact.id,
-        **services.contact_values(contact),
-        "email_status": contact.email_status.value,
-        "created_at": contact.created_at,
-        "updated_at": contact.updated_at,
-    }
-
-
 def _save(values: dict, contact: Contact | None = None) -> Contact:
     session, account = get_session(), api_account()
     try:
@@ -152,19 +154,10 @@ def _save(values: dict, contact: Contact | None = None) -> Contact:
 @blp.response(200, page_of(ContactSchema))
 def list_contacts(args: dict):
     """List contacts, searched and filtered like the contact list page."""
-    filters = services.ContactFilters(
-        q=args["q"],
-        role=Role(args["role"]) if args["role"] else None,
-        tag=args["tag"],
-        genre=args["genre"],
-        country=args["country"],
-        never_contacted=args["never_contacted"],
-        sort=args["sort"],
-    )
     page = services.search_contacts(
-        get_session(), api_account(), filters, args["page"], args["per_page"]
+        get_session(), api_account(), _filters(args), args["page"], args["per_page"]
     )
-    return envelope(page, [contact_json(c) for c in page.items])
+    return envelope(page)
 
 
 @blp.post("")
@@ -176,14 +169,14 @@ def create_contact(data: dict):
     cleaned = clean_contact(data)
     if not cleaned.ok:
         raise ApiError(422, fields=cleaned.errors)
-    return contact_json(_save(cleaned.values))
+    return _save(cleaned.values)
 
 
 @blp.get("/<int:contact_id>")
 @blp.response(200, ContactSchema)
 @blp.alt_response(404, schema="Error")
 def get_contact(contact_id: int):
-    return contact_json(owned_or_404(Contact, contact_id, "contact"))
+    return owned_or_404(Contact, contact_id, "contact")
 
 
 @blp.patch("/<int:contact_id>")
@@ -200,7 +193,7 @@ def update_contact(data: dict, contact_id: int):
     require_name_or_email({**services.contact_values(contact), **cleaned.values}, cleaned)
     if not cleaned.ok:
         raise ApiError(422, fields=cleaned.errors)
-    return contact_json(_save(cleaned.values, contact))
+    return _save(cleaned.values, contact)
 
 
 @blp.delete("/<int:contact_id>")

@@ -16,13 +16,16 @@ from crm.models import (
     MANUAL_STATUSES,
     Channel,
     Contact,
+    Direction,
     EmailTemplate,
     FollowUp,
     FollowUpKind,
     FollowUpState,
+    MessageKind,
     Pitch,
     PitchStatus,
     Release,
+    ReleaseKind,
 )
 from crm.pagination import paginate
 from crm.pitches import services
@@ -72,7 +75,7 @@ class ReleaseSchema(Schema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     artist_name = fields.String(required=True)
-    kind = fields.String(required=True)
+    kind = fields.Enum(ReleaseKind, by_value=fields.String, required=True)
     release_date = fields.Date(allow_none=True, required=True)
     stream_url = fields.String(required=True)
     epk_url = fields.String(required=True)
@@ -81,28 +84,13 @@ class ReleaseSchema(Schema):
     notes = fields.String(required=True)
 
 
-def release_json(release: Release) -> dict:
-    return {
-        "id": release.id,
-        "title": release.title,
-        "artist_name": release.artist_name,
-        "kind": release.kind.value,
-        "release_date": release.release_date,
-        "stream_url": release.stream_url,
-        "epk_url": release.epk_url,
-        "isrc": release.isrc,
-        "upc": release.upc,
-        "notes": release.notes,
-    }
-
-
 @releases_blp.get("")
 @releases_blp.arguments(PageArgs, location="query")
 @releases_blp.response(200, page_of(ReleaseSchema))
 def list_releases(args: dict):
     stmt = owned(Release, api_account()).order_by(Release.id)
     page = paginate(get_session(), stmt, args["page"], args["per_page"])
-    return envelope(page, [release_json(r) for r in page.items])
+    return envelope(page)
 
 
 @releases_blp.post("")
@@ -116,14 +104,14 @@ def create_release(data: dict):
     session = get_session()
     with transaction(session):
         release = release_services.create_release(session, api_account(), cleaned.values)
-    return release_json(release)
+    return release
 
 
 @releases_blp.get("/<int:release_id>")
 @releases_blp.response(200, ReleaseSchema)
 @releases_blp.alt_response(404, schema="Error")
 def get_release(release_id: int):
-    return release_json(owned_or_404(Release, release_id, "release"))
+    return owned_or_404(Release, release_id, "release")
 
 
 @releases_blp.patch("/<int:release_id>")
@@ -139,7 +127,7 @@ def update_release(data: dict, release_id: int):
     session = get_session()
     with transaction(session):
         release_services.update_release(session, release, cleaned.values)
-    return release_json(release)
+    return release
 
 
 @releases_blp.delete("/<int:release_id>")
@@ -160,23 +148,10 @@ class FollowUpSchema(Schema):
     pitch_id = fields.Integer(required=True)
     due_at = fields.DateTime(required=True)
     done = fields.Boolean(required=True)
-    state = fields.String(required=True, metadata={"description": "open, done, skipped, cancelled"})
+    state = fields.Enum(FollowUpState, by_value=fields.String, required=True)
     reminded_at = fields.DateTime(allow_none=True, required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(["reminder", "email"]))
+    kind = fields.Enum(FollowUpKind, by_value=fields.String, required=True)
     template_id = Id(allow_none=True, required=True)
-
-
-def follow_up_json(follow_up: FollowUp) -> dict:
-    return {
-        "id": follow_up.id,
-        "pitch_id": follow_up.pitch_id,
-        "due_at": follow_up.due_at,
-        "done": follow_up.done,
-        "state": follow_up.state.value,
-        "reminded_at": follow_up.reminded_at,
-        "kind": follow_up.kind.value,
-        "template_id": follow_up.template_id,
-    }
 
 
 class FollowUpQuerySchema(PageArgs):
@@ -206,7 +181,7 @@ def list_follow_ups(args: dict):
             FollowUp.state == FollowUpState.OPEN, FollowUp.due_at < args["due_before"]
         )
     page = paginate(get_session(), stmt, args["page"], args["per_page"])
-    return envelope(page, [follow_up_json(f) for f in page.items])
+    return envelope(page)
 
 
 @follow_ups_blp.patch("/<int:follow_up_id>")
@@ -234,7 +209,7 @@ def update_follow_up(data: dict, follow_up_id: int):
         elif data.get("done") is False and follow_up.state != FollowUpState.OPEN:
             follow_up.state, follow_up.completed_at = FollowUpState.OPEN, None
         session.flush()
-    return follow_up_json(follow_up)
+    return follow_up
 
 
 # --- pitches ------------------------------------------------------------------------------
@@ -254,8 +229,8 @@ class PitchInSchema(Schema):
 
 
 class MessageSchema(Schema):
-    direction = fields.String(required=True, validate=validate.OneOf(["out", "in"]))
-    kind = fields.String(required=True)
+    direction = fields.Enum(Direction, by_value=fields.String, required=True)
+    kind = fields.Enum(MessageKind, by_value=fields.String, required=True)
     sender = fields.String(required=True, data_key="from")
     recipient = fields.String(required=True, data_key="to")
     subject = fields.String(required=True)
@@ -275,8 +250,8 @@ class PitchSchema(Schema):
     template_id = Id(allow_none=True, required=True)
     subject = fields.String(required=True)
     body = fields.String(required=True)
-    status = fields.String(required=True)
-    channel = fields.String(required=True)
+    status = fields.Enum(PitchStatus, by_value=fields.String, required=True)
+    channel = fields.Enum(Channel, by_value=fields.String, required=True)
     sent_at = fields.DateTime(allow_none=True, required=True)
     notes = fields.String(required=True)
     follow_ups = fields.List(fields.Nested(FollowUpSchema), required=True)
@@ -292,33 +267,6 @@ class PitchQuerySchema(PageArgs):
     release_id = Id(load_default=None)
 
 
-def pitch_json(pitch: Pitch) -> dict:
-    return {
-        "id": pitch.id,
-        "contact_id": pitch.contact_id,
-        "release_id": pitch.release_id,
-        "template_id": pitch.template_id,
-        "subject": pitch.subject,
-        "body": pitch.body,
-        "status": pitch.status.value,
-        "channel": pitch.channel.value,
-        "sent_at": pitch.sent_at,
-        "notes": pitch.notes,
-        "follow_ups": [follow_up_json(f) for f in pitch.follow_ups],
-        "message_id": pitch.message_id,
-        "send_at": pitch.send_at,
-        "delivery_error": pitch.delivery_error,
-        "messages": [
-            {
-                "direction": m.direction.value, "kind": m.kind.value, "sender": m.sender,
-                "recipient": m.recipient, "subject": m.subject, "message_id": m.message_id,
-                "at": m.at, "text": m.text,
-            }
-            for m in pitch.messages
-        ],
-    }  # fmt: skip
-
-
 @pitches_blp.get("")
 @pitches_blp.arguments(PitchQuerySchema, location="query")
 @pitches_blp.response(200, page_of(PitchSchema))
@@ -332,7 +280,7 @@ def list_pitches(args: dict):
         if args[name] is not None:
             stmt = stmt.where(getattr(Pitch, name) == args[name])
     page = paginate(get_session(), stmt, args["page"], args["per_page"])
-    return envelope(page, [pitch_json(p) for p in page.items])
+    return envelope(page)
 
 
 @pitches_blp.post("")
@@ -370,14 +318,14 @@ def create_pitch(data: dict):
         raise ApiError(422, str(exc), fields={exc.field: [str(exc)]}) from None
     except TemplateError as exc:
         raise ApiError(422, str(exc), fields={"template_id": [str(exc)]}) from None
-    return pitch_json(pitch)
+    return pitch
 
 
 @pitches_blp.get("/<int:pitch_id>")
 @pitches_blp.response(200, PitchSchema)
 @pitches_blp.alt_response(404, schema="Error")
 def get_pitch(pitch_id: int):
-    return pitch_json(owned_or_404(Pitch, pitch_id, "pitch"))
+    return owned_or_404(Pitch, pitch_id, "pitch")
 
 
 @pitches_blp.patch("/<int:pitch_id>")
@@ -409,7 +357,7 @@ def update_pitch(data: dict, pitch_id: int):
                 raise ApiError(422, fields={"status": ["This contact is marked do-not-contact."]})
             services.change_status(session, account, pitch, PitchStatus(data["status"]), utcnow())
         session.flush()
-    return pitch_json(pitch)
+    return pitch
 
 
 @pitches_blp.post("/<int:pitch_id>/send")
@@ -428,7 +376,7 @@ def send_pitch(data: dict, pitch_id: int):
             schedule_send(session, account, pitch, data.get("send_at"))
     except services.PitchRefused as exc:
         raise ApiError(422, str(exc), fields={exc.field: [str(exc)]}) from None
-    return pitch_json(pitch)
+    return pitch
 
 
 @pitches_blp.delete("/<int:pitch_id>")

@@ -60,5 +60,6 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
     )
 
 
-def envelope(page: Page, items: list) -> dict:
-    return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page}
+def envelope(page: Page) -> dict:
+    """A page of objects, each dumped by the list's item schema (see page_of)."""
+    return {"items": page.items, "total": page.total, "page": page.page, "per_page": page.per_page}

@@ -33,7 +33,7 @@ class TemplateInSchema(Schema):
 class TemplateSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
-    purpose = fields.String(required=True)
+    purpose = fields.Enum(TemplatePurpose, by_value=fields.String, required=True)
     subject = fields.String(required=True)
     body = fields.String(required=True)
     archived = fields.Boolean(required=True)
@@ -51,26 +51,13 @@ class RenderedSchema(Schema):
     body = fields.String(required=True)
 
 
-def template_json(template: EmailTemplate) -> dict:
-    return {
-        "id": template.id,
-        "name": template.name,
-        "purpose": template.purpose.value,
-        "subject": template.subject,
-        "body": template.body,
-        "archived": template.archived_at is not None,
-        "created_at": template.created_at,
-        "updated_at": template.updated_at,
-    }
-
-
 @blp.get("")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(TemplateSchema))
 def list_templates(args: dict):
     stmt = owned(EmailTemplate, api_account()).order_by(EmailTemplate.name, EmailTemplate.id)
     page = paginate(get_session(), stmt, args["page"], args["per_page"])
-    return envelope(page, [template_json(t) for t in page.items])
+    return envelope(page)
 
 
 @blp.post("")
@@ -85,14 +72,14 @@ def create_template(data: dict):
     session = get_session()
     with transaction(session):
         template = services.create_template(session, api_account(), cleaned.values)
-    return template_json(template)
+    return template
 
 
 @blp.get("/<int:template_id>")
 @blp.response(200, TemplateSchema)
 @blp.alt_response(404, schema="Error")
 def get_template(template_id: int):
-    return template_json(owned_or_404(EmailTemplate, template_id, "template"))
+    return owned_or_404(EmailTemplate, template_id, "template")
 
 
 @blp.patch("/<int:template_id>")
@@ -108,7 +95,7 @@ def update_template(data: dict, template_id: int):
     session = get_session()
     with transaction(session):
         services.update_template(session, template, cleaned.values)
-    return template_json(template)
+    return template
 
 
 @blp.delete("/<int:template_id>")

@@ -93,6 +93,11 @@ class EmailTemplate(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTC)
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
