@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
@@ -18,7 +18,13 @@ class NotFound(LookupError):
 
 
 def owned(model: type[T], account: Account) -> Select[T]:
-    return select(model).where(model.account_id == account.id)
+    return select(model).where(owned_by(model, account))
+
+
+def owned_by(model: Any, account: Account) -> ColumnElement[bool]:
+    """The condition that a row of `model` is the account's, for a query that selects
+    columns, counts or joins (owned() selects whole rows): the one way to write it."""
+    return model.account_id == account.id
 
 
 def account_check(model: type, account: Account) -> ColumnElement[bool]:

@@ -155,3 +155,20 @@ def test_no_write_is_accepted_without_a_csrf_token(app, victim, session):
             assert response.status_code == expected, f"{method} {url} accepted a write"
     assert victims_data(session, victim) == before
     assert owner.get("/contacts/").status_code == 200
+
+
+def test_every_query_names_the_account_through_the_scope_module():
+    """An account's rows are picked in one place (crm.scope: owned, owned_by, owned_among),
+    so a new query cannot quietly write the filter wrong or leave it out of a join."""
+    import re
+    from pathlib import Path
+
+    raw = re.compile(r"\b[A-Za-z_]+\.account_id == (?:self\.)?account\.id")
+    found = [
+        f"{path}:{number}: {line.strip()}"
+        for path in sorted(Path("crm").rglob("*.py"))
+        if path.name != "scope.py"
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if raw.search(line) and ".c.account_id" not in line and "template.account_id" not in line
+    ]
+    assert not found, "\n".join(found)

@@ -56,7 +56,7 @@ from crm.models import (
     User,
     contact_tags,
 )
-from crm.scope import owned
+from crm.scope import owned, owned_by
 
 FORMAT = "stagedoor-backup"
 FORMAT_VERSION = 1
@@ -318,9 +318,7 @@ def _contact_rows(session: Session, account: Account, vcards: IO[str]) -> Iterat
 
 def _imports(session: Session, account: Account) -> Iterator[dict]:
     records = session.scalars(
-        select(ContactImport)
-        .where(ContactImport.account_id == account.id)
-        .order_by(ContactImport.id)
+        select(ContactImport).where(owned_by(ContactImport, account)).order_by(ContactImport.id)
     )
     for record in records:
         item = {name: plain(getattr(record, name)) for name in IMPORT_FIELDS}
@@ -345,20 +343,16 @@ def _imports(session: Session, account: Account) -> Iterator[dict]:
 
 def _settings(session: Session, account: Account) -> dict:
     mailboxes = session.scalars(
-        select(Mailbox).where(Mailbox.account_id == account.id).order_by(Mailbox.id)
+        select(Mailbox).where(owned_by(Mailbox, account)).order_by(Mailbox.id)
     )
     mappings = session.scalars(
-        select(ImportMapping)
-        .where(ImportMapping.account_id == account.id)
-        .order_by(ImportMapping.id)
+        select(ImportMapping).where(owned_by(ImportMapping, account)).order_by(ImportMapping.id)
     )
     return {
         "account": {name: plain(getattr(account, name)) for name in ACCOUNT_SETTINGS},
         "users": [
             {"email": u.email, "name": u.name, "created_at": plain(u.created_at)}
-            for u in session.scalars(
-                select(User).where(User.account_id == account.id).order_by(User.id)
-            )
+            for u in session.scalars(select(User).where(owned_by(User, account)).order_by(User.id))
         ],
         "import_mappings": [
             {"name": m.name, "columns": m.columns, "created_at": plain(m.created_at)}
@@ -367,7 +361,7 @@ def _settings(session: Session, account: Account) -> dict:
         "saved_views": [
             {"name": v.name, "filters": v.filters, "created_at": plain(v.created_at)}
             for v in session.scalars(
-                select(SavedView).where(SavedView.account_id == account.id).order_by(SavedView.id)
+                select(SavedView).where(owned_by(SavedView, account)).order_by(SavedView.id)
             )
         ],
         # For reference: a mailbox needs its password again, which no backup holds.
@@ -515,7 +509,7 @@ class AccountNotEmpty(ValueError):
 
 def is_empty(session: Session, account: Account) -> bool:
     return not any(
-        session.scalar(select(model.id).where(model.account_id == account.id).limit(1))
+        session.scalar(select(model.id).where(owned_by(model, account)).limit(1))
         for model in (Contact, Release, Pitch, Company)
     )
 
@@ -567,7 +561,7 @@ class _Loader:
 
     def run(self) -> Restored:
         session, account = self.session, self.account
-        session.execute(delete(EmailTemplate).where(EmailTemplate.account_id == account.id))
+        session.execute(delete(EmailTemplate).where(owned_by(EmailTemplate, account)))
         for part in TABLE_PARTS:
             if part.file == "companies.csv":
                 self._load_part(part)

@@ -43,7 +43,7 @@ from crm.models import (
     User,
     contact_tags,
 )
-from crm.scope import owned
+from crm.scope import owned, owned_by
 from crm.text import fold
 
 CHUNK = 500  # contacts read or written per statement where a list of ids is bound
@@ -235,7 +235,7 @@ def delete_contacts(
             )
         )
         session.execute(
-            delete(Contact).where(Contact.account_id == account.id, Contact.id.in_(batch)),
+            delete(Contact).where(owned_by(Contact, account), Contact.id.in_(batch)),
             execution_options={"synchronize_session": False},
         )
     prune_tags(session, account, tag_ids)
@@ -364,7 +364,7 @@ def _existing(session: Session, account: Account, ids: list[int]) -> set[int]:
     for batch in _batches(ids):
         found.update(
             session.scalars(
-                select(Contact.id).where(Contact.account_id == account.id, Contact.id.in_(batch))
+                select(Contact.id).where(owned_by(Contact, account), Contact.id.in_(batch))
             )
         )
     return found

@@ -22,7 +22,7 @@ from crm.models import (
     Pitch,
     PitchMessage,
 )
-from crm.scope import owned
+from crm.scope import owned, owned_by
 
 
 @dataclass
@@ -79,7 +79,7 @@ def contact_timeline(session: Session, account: Account, contact: Contact) -> li
             select(
                 PitchMessage.at, PitchMessage.kind, PitchMessage.text, PitchMessage.pitch_id
             ).where(
-                PitchMessage.account_id == account.id,
+                owned_by(PitchMessage, account),
                 PitchMessage.pitch_id.in_([p.id for p in pitches]),
                 PitchMessage.direction == Direction.IN,
             )
@@ -96,7 +96,7 @@ def contact_timeline(session: Session, account: Account, contact: Contact) -> li
     changes = session.execute(
         select(ContactChange.created_at, ContactChange.summary, ContactChange.undone_at)
         .join(ContactChangeItem, ContactChangeItem.change_id == ContactChange.id)
-        .where(ContactChange.account_id == account.id, ContactChangeItem.contact_id == contact.id)
+        .where(owned_by(ContactChange, account), ContactChangeItem.contact_id == contact.id)
     ).all()
     for at, summary, undone_at in changes:
         events.append(
@@ -105,7 +105,7 @@ def contact_timeline(session: Session, account: Account, contact: Contact) -> li
     imports = session.execute(
         select(ContactImport.file_name, ContactImport.created_at, ImportChange.action)
         .join(ImportChange, ImportChange.import_id == ContactImport.id)
-        .where(ContactImport.account_id == account.id, ImportChange.contact_id == contact.id)
+        .where(owned_by(ContactImport, account), ImportChange.contact_id == contact.id)
     ).all()
     for file_name, at, action in imports:
         verb = "Created" if action.value == "created" else "Updated"

@@ -40,7 +40,7 @@ from crm.models import (
     Role,
     Tag,
 )
-from crm.scope import owned_among
+from crm.scope import owned_among, owned_by
 
 
 @dataclass
@@ -203,14 +203,12 @@ def undo_import(session: Session, account: Account, record: ContactImport) -> tu
     # Companies and tags the import brought in that nobody uses any more go with it.
     session.execute(
         delete(Company).where(
-            Company.account_id == account.id,
+            owned_by(Company, account),
             Company.created_at >= record.created_at,
             Company.id.not_in(select(Contact.company_id).where(Contact.company_id.is_not(None))),
         )
     )
-    prune_tags(
-        session, account, set(session.scalars(select(Tag.id).where(Tag.account_id == account.id)))
-    )
+    prune_tags(session, account, set(session.scalars(select(Tag.id).where(owned_by(Tag, account)))))
     record.status, record.undone_at = ImportStatus.UNDONE, utcnow()
     session.flush()
     return len(created), restored

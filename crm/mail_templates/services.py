@@ -21,7 +21,7 @@ from crm.models import (
     TemplatePurpose,
     User,
 )
-from crm.scope import NotFound, get_owned, owned
+from crm.scope import NotFound, get_owned, owned, owned_by
 
 
 @dataclass
@@ -135,7 +135,7 @@ def template_stats(session: Session, account: Account) -> dict[int, TemplateStat
             func.sum(case((Pitch.status.in_(list(REPLY_STATUSES)), 1), else_=0)),
         )
         .where(
-            Pitch.account_id == account.id,
+            owned_by(Pitch, account),
             Pitch.template_id.is_not(None),
             Pitch.status != PitchStatus.DRAFT,
         )

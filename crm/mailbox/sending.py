@@ -51,6 +51,7 @@ from crm.models import (
 )
 from crm.pitches.services import PitchRefused, cancel_open_follow_ups, change_status
 from crm.retry import CLAIM_LEASE, growing_delay
+from crm.scope import owned_by
 
 log = logging.getLogger("crm.mailbox")
 
@@ -86,7 +87,7 @@ def _sent_on(session: Session, account: Account, zone: ZoneInfo, day: dt.date) -
     end = start + dt.timedelta(days=1)
     sent = session.scalar(
         select(func.count(PitchMessage.id)).where(
-            PitchMessage.account_id == account.id,
+            owned_by(PitchMessage, account),
             PitchMessage.direction == Direction.OUT,
             PitchMessage.at >= start,
             PitchMessage.at < end,
@@ -94,7 +95,7 @@ def _sent_on(session: Session, account: Account, zone: ZoneInfo, day: dt.date) -
     )
     queued = session.scalar(
         select(func.count(Pitch.id)).where(
-            Pitch.account_id == account.id,
+            owned_by(Pitch, account),
             Pitch.status == PitchStatus.SCHEDULED,
             Pitch.send_at >= start,
             Pitch.send_at < end,
@@ -112,7 +113,7 @@ def plan_send_times(
     zone = ZoneInfo(account.timezone)
     last = session.scalar(
         select(func.max(Pitch.send_at)).where(
-            Pitch.account_id == account.id, Pitch.status == PitchStatus.SCHEDULED
+            owned_by(Pitch, account), Pitch.status == PitchStatus.SCHEDULED
         )
     )
     gap = dt.timedelta(seconds=mailbox.min_gap_seconds)
@@ -296,7 +297,7 @@ def _send_for_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result
         day_start = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
         sent_today = session.scalar(
             select(func.count(PitchMessage.id)).where(
-                PitchMessage.account_id == account.id,
+                owned_by(PitchMessage, account),
                 PitchMessage.direction == Direction.OUT,
                 PitchMessage.at >= day_start.astimezone(dt.UTC),
             )
@@ -460,7 +461,7 @@ def _follow_up_template(session: Session, account: Account, follow_up: FollowUp)
     return session.scalar(
         select(EmailTemplate)
         .where(
-            EmailTemplate.account_id == account.id,
+            owned_by(EmailTemplate, account),
             EmailTemplate.purpose == TemplatePurpose.FOLLOW_UP,
             EmailTemplate.archived_at.is_(None),
         )

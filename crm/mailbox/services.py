@@ -13,6 +13,7 @@ from crm.fields import Cleaned
 from crm.mailbox import secrets
 from crm.mailbox.connect import check_login, clean_mailbox
 from crm.models import Account, Mailbox, User
+from crm.scope import owned_by
 
 FIELDS = (
     "email", "display_name", "smtp_host", "smtp_port", "smtp_security", "imap_host",
@@ -27,7 +28,7 @@ def mailbox_of(session: Session, user: User) -> Mailbox | None:
 def mailbox_for_account(session: Session, account: Account) -> Mailbox | None:
     """The mailbox an account's pitches go out from (today one user per account)."""
     return session.scalar(
-        select(Mailbox).where(Mailbox.account_id == account.id).order_by(Mailbox.id).limit(1)
+        select(Mailbox).where(owned_by(Mailbox, account)).order_by(Mailbox.id).limit(1)
     )
 
 

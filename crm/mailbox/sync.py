@@ -43,6 +43,7 @@ from crm.models import (
 )
 from crm.pitches.services import cancel_open_follow_ups, change_status
 from crm.retry import CLAIM_LEASE, growing_delay
+from crm.scope import owned_by
 
 log = logging.getLogger("crm.mailbox")
 
@@ -124,7 +125,7 @@ def _claim(session: Session, mailbox_id: int, now: dt.datetime) -> bool:
 def _since(session: Session, account: Account, now: dt.datetime) -> dt.date:
     oldest = session.scalar(
         select(Pitch.sent_at)
-        .where(Pitch.account_id == account.id, Pitch.status == PitchStatus.SENT)
+        .where(owned_by(Pitch, account), Pitch.status == PitchStatus.SENT)
         .order_by(Pitch.sent_at)
         .limit(1)
     )
@@ -231,14 +232,14 @@ def _pitch_by_thread(session: Session, account: Account, ids: list[str]) -> Pitc
     if not ids:
         return None
     pitch = session.scalar(
-        select(Pitch).where(Pitch.account_id == account.id, Pitch.message_id.in_(ids)).limit(1)
+        select(Pitch).where(owned_by(Pitch, account), Pitch.message_id.in_(ids)).limit(1)
     )
     if pitch is not None:
         return pitch
     return session.scalar(
         select(Pitch)
         .join(PitchMessage, PitchMessage.pitch_id == Pitch.id)
-        .where(PitchMessage.account_id == account.id, PitchMessage.message_id.in_(ids))
+        .where(owned_by(PitchMessage, account), PitchMessage.message_id.in_(ids))
         .limit(1)
     )
 
@@ -247,7 +248,7 @@ def _latest_open_pitch(session: Session, account: Account, contact: Contact) -> 
     return session.scalar(
         select(Pitch)
         .where(
-            Pitch.account_id == account.id,
+            owned_by(Pitch, account),
             Pitch.contact_id == contact.id,
             Pitch.status.in_([PitchStatus.SENT, PitchStatus.BOUNCED]),
         )
@@ -278,7 +279,7 @@ def _seen(session: Session, account: Account, message_id: str) -> bool:
     return (
         session.scalar(
             select(PitchMessage.id).where(
-                PitchMessage.account_id == account.id,
+                owned_by(PitchMessage, account),
                 PitchMessage.message_id == message_id,
                 PitchMessage.direction == Direction.IN,
             )

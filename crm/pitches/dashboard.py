@@ -35,7 +35,7 @@ from crm.models import (
 )
 from crm.pitches.services import local_day_bounds
 from crm.reminders.passes import failing_reminders
-from crm.scope import id_from, owned
+from crm.scope import id_from, owned, owned_by
 
 # The front door: a landing page for visitors, the dashboard for logged-in users.
 bp = Blueprint("home", __name__)
@@ -97,7 +97,7 @@ def first_steps(session: Session, account: Account) -> dict[str, bool] | None:
         return None
 
     def has(model, *conditions) -> bool:
-        query = select(model.id).where(model.account_id == account.id, *conditions).limit(1)
+        query = select(model.id).where(owned_by(model, account), *conditions).limit(1)
         return session.scalar(query) is not None
 
     steps = {
@@ -145,7 +145,7 @@ def agenda(
         name: session.scalar(
             select(func.count()).select_from(
                 select(FollowUp.id)
-                .where(FollowUp.account_id == account.id, FollowUp.state == FollowUpState.OPEN)
+                .where(owned_by(FollowUp, account), FollowUp.state == FollowUpState.OPEN)
                 .where(*conditions)
                 .limit(AGENDA_COUNTED + 1)
                 .subquery()
@@ -182,13 +182,11 @@ def status_counts_by_release(session: Session, account: Account) -> list[tuple]:
     """((release id, title or None), {status: count}) for every release with pitches."""
     rows = session.execute(
         select(Pitch.release_id, Pitch.status, func.count())
-        .where(Pitch.account_id == account.id)
+        .where(owned_by(Pitch, account))
         .group_by(Pitch.release_id, Pitch.status)
     ).all()
     titles = dict(
-        session.execute(
-            select(Release.id, Release.title).where(Release.account_id == account.id)
-        ).all()
+        session.execute(select(Release.id, Release.title).where(owned_by(Release, account))).all()
     )
     grouped: dict = {}
     for release_id, status, count in rows:
@@ -199,7 +197,7 @@ def status_counts_by_release(session: Session, account: Account) -> list[tuple]:
 def reply_rate_by_role(session: Session, account: Account) -> list[tuple[Role | None, int, int]]:
     rows = session.execute(
         select(Pitch.contact_role, Pitch.status, func.count())
-        .where(Pitch.account_id == account.id, Pitch.status != PitchStatus.DRAFT)
+        .where(owned_by(Pitch, account), Pitch.status != PitchStatus.DRAFT)
         .group_by(Pitch.contact_role, Pitch.status)
     ).all()
     totals: dict = {}
@@ -212,7 +210,7 @@ def reply_rate_by_role(session: Session, account: Account) -> list[tuple[Role | 
 def funnel(session: Session, account: Account, release_id: int | None) -> list[tuple[str, int]]:
     """Sent → replied → interested → won for one release (each stage counts those past it)."""
     stmt = select(Pitch.status, func.count()).where(
-        Pitch.account_id == account.id, Pitch.status != PitchStatus.DRAFT
+        owned_by(Pitch, account), Pitch.status != PitchStatus.DRAFT
     )
     if release_id:
         stmt = stmt.where(Pitch.release_id == release_id)
@@ -278,7 +276,7 @@ def new_replies(session: Session, account: Account) -> list:
             select(PitchMessage, Pitch)
             .join(Pitch, Pitch.id == PitchMessage.pitch_id)
             .where(
-                PitchMessage.account_id == account.id,
+                owned_by(PitchMessage, account),
                 PitchMessage.direction == Direction.IN,
             )
             .order_by(PitchMessage.at.desc(), PitchMessage.id.desc())

@@ -38,7 +38,7 @@ from crm.models import (
 from crm.pagination import clamp, paginate
 from crm.pitches import services
 from crm.pitches.forms import PitchForm, ReplyForm
-from crm.scope import id_from, owned, owned_among
+from crm.scope import id_from, owned, owned_among, owned_by
 from crm.security import safe_next
 
 bp = Blueprint("pitches", __name__, url_prefix="/pitches")
@@ -74,7 +74,7 @@ def index():
     if role in Role._value2member_map_:
         stmt = stmt.where(
             Pitch.contact_id.in_(
-                select(Contact.id).where(Contact.account_id == account.id, Contact.role == role)
+                select(Contact.id).where(owned_by(Contact, account), Contact.role == role)
             )
         )
     due = args.get("due", "")
@@ -86,7 +86,7 @@ def index():
             "week": (end, end + dt.timedelta(days=7)),
         }[due]
         open_due = select(FollowUp.pitch_id).where(
-            FollowUp.account_id == account.id,
+            owned_by(FollowUp, account),
             FollowUp.state == FollowUpState.OPEN,
             FollowUp.due_at < window[1],
         )

@@ -29,7 +29,7 @@ from crm.models import (
     Release,
     User,
 )
-from crm.scope import owned
+from crm.scope import owned, owned_by
 
 MAX_CADENCE_DAYS = 365
 
@@ -164,7 +164,7 @@ def find_duplicates(
     if not contact_ids:
         return set()
     stmt = select(Pitch.contact_id).where(
-        Pitch.account_id == account.id,
+        owned_by(Pitch, account),
         Pitch.contact_id.in_(contact_ids),
         Pitch.release_id == release.id if release else Pitch.release_id.is_(None),
     )
@@ -372,7 +372,7 @@ def board(
         dict(
             session.execute(
                 select(FollowUp.pitch_id, func.min(FollowUp.state_reason))
-                .where(FollowUp.account_id == account.id, FollowUp.pitch_id.in_(closed))
+                .where(owned_by(FollowUp, account), FollowUp.pitch_id.in_(closed))
                 .where(FollowUp.state == FollowUpState.CANCELLED)
                 .group_by(FollowUp.pitch_id)
             ).all()

@@ -13,7 +13,7 @@ from crm.db import get_session, transaction
 from crm.models import Pitch, Release
 from crm.releases import services
 from crm.releases.forms import ReleaseForm
-from crm.scope import owned
+from crm.scope import owned, owned_by
 
 bp = Blueprint("releases", __name__, url_prefix="/releases")
 
@@ -40,7 +40,7 @@ def index():
     counts = dict(
         session.execute(
             select(Pitch.release_id, func.count())
-            .where(Pitch.account_id == account.id)
+            .where(owned_by(Pitch, account))
             .group_by(Pitch.release_id)
         ).all()
     )

@@ -37,6 +37,7 @@ from crm.models import (
 )
 from crm.reminders.mail import Mailer, MailError, SmtpSettings, build_message, send
 from crm.retry import CLAIM_LEASE, growing_delay
+from crm.scope import owned_by
 
 log = logging.getLogger("crm.reminders")
 
@@ -297,7 +298,7 @@ def failing_reminders(session: Session, account: Account) -> str | None:
     return session.scalar(
         select(FollowUp.reminder_error)
         .where(
-            FollowUp.account_id == account.id,
+            owned_by(FollowUp, account),
             FollowUp.reminded_at.is_(None),
             FollowUp.state == FollowUpState.OPEN,
             FollowUp.reminder_attempts >= FAILURES_REPORTED,
@@ -374,7 +375,7 @@ def _came_back(session: Session, account: Account, since: dt.datetime) -> list[d
         .join(Pitch, Pitch.id == PitchMessage.pitch_id)
         .join(Contact, Contact.id == Pitch.contact_id)
         .where(
-            PitchMessage.account_id == account.id,
+            owned_by(PitchMessage, account),
             PitchMessage.direction == Direction.IN,
             PitchMessage.at >= since,
         )
@@ -399,7 +400,7 @@ def _send_digest(session: Session, config, smtp: SmtpSettings, account: Account,
     due = session.scalars(
         select(FollowUp)
         .where(
-            FollowUp.account_id == account.id,
+            owned_by(FollowUp, account),
             FollowUp.state == FollowUpState.OPEN,
             FollowUp.kind == FollowUpKind.REMINDER,
             FollowUp.due_at < end_of_day,

@@ -32,6 +32,7 @@ from crm.mail_templates.services import list_templates
 from crm.models import Account, FollowUp, FollowUpState, Pitch, TemplatePurpose
 from crm.pitches.services import cadence_steps
 from crm.reminders.passes import account_from_token
+from crm.scope import owned_by
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
@@ -161,7 +162,7 @@ def calendar(token: str):
     base = current_app.config["CRM_BASE_URL"]
     follow_ups = session.scalars(
         select(FollowUp)
-        .where(FollowUp.account_id == account.id, FollowUp.state == FollowUpState.OPEN)
+        .where(owned_by(FollowUp, account), FollowUp.state == FollowUpState.OPEN)
         .options(
             selectinload(FollowUp.pitch).selectinload(Pitch.contact),
             selectinload(FollowUp.pitch).selectinload(Pitch.release),

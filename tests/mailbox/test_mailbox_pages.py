@@ -9,7 +9,7 @@ from sqlalchemy import select
 from crm.db import utcnow
 from crm.models import Mailbox, Pitch, PitchStatus
 from tests.conftest import MAILBOX_PASSWORD
-from tests.mailbox.test_sending import run
+from tests.mailbox.conftest import run
 
 
 def page_settings(smtp_server, dovecot, address: str, password: str = MAILBOX_PASSWORD) -> dict:

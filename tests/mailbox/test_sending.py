@@ -10,29 +10,12 @@ from sqlalchemy import select, text
 
 from crm.db import utcnow
 from crm.mailbox import compose
-from crm.mailbox.sending import LEASE, _claim_next, schedule_send, send_due
+from crm.mailbox.sending import LEASE, _claim_next, schedule_send
 from crm.mailbox.services import mailbox_of
 from crm.models import Contact, EmailStatus, Mailbox, Pitch, PitchStatus
 from crm.pitches import services as pitch_services
 from tests.conftest import MAILBOX_PASSWORD, free_port
-from tests.mailbox.conftest import settings
-
-# A Tuesday, 10:00 in London: inside the default window (Monday to Friday, 09:00-18:00).
-NOW = dt.datetime(2026, 3, 17, 10, 0, tzinfo=dt.UTC)
-
-
-def draft(session, user, contact, subject="Paper Lanterns: a new single", body=None):
-    pitch = pitch_services.create_pitch(
-        session, user.account, user, contact, subject=subject,
-        body=body or "Hi Ana,\n\nHere is the single: https://example.com/stream/1\n\nRobin",
-    )  # fmt: skip
-    session.commit()
-    return pitch
-
-
-def run(app, now=NOW):
-    with app.app_context():
-        return send_due(app.extensions["crm.db"], app.config, now)
+from tests.mailbox.conftest import NOW, draft, run, settings
 
 
 def test_connecting_checks_both_logins_and_stores_the_password_encrypted(

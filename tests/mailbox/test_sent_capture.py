@@ -12,9 +12,7 @@ from crm.mailbox.sync import sync
 from crm.models import Contact, FollowUpState, Mailbox, Pitch, PitchStatus
 from crm.pitches import services as pitch_services
 from tests.conftest import MAILBOX_PASSWORD
-from tests.mailbox.conftest import settings
-from tests.mailbox.test_sending import NOW
-from tests.mailbox.test_sync import pitched  # noqa: F401 - the fixture
+from tests.mailbox.conftest import NOW, settings
 
 SYNC_AT = NOW + dt.timedelta(days=1)
 
@@ -147,9 +145,7 @@ def test_nobody_unknown_nobody_do_not_contact_and_nothing_when_turned_off(
     assert pitches_of(session, ana) == []
 
 
-def test_the_setting_on_the_page_and_in_the_api(
-    api, logged_in, smtp_server, dovecot, mailbox_user
-):
+def test_the_setting_on_the_page_and_in_the_api(api, logged_in, smtp_server, dovecot, mailbox_user):
     body = settings(smtp_server, dovecot, mailbox_user) | {"password": MAILBOX_PASSWORD}
     assert api.open("PUT", "/api/v1/mailbox", json=body).get_json()["capture_sent"] is True
     off = api.open("PUT", "/api/v1/mailbox", json=body | {"capture_sent": False})
@@ -160,7 +156,8 @@ def test_the_setting_on_the_page_and_in_the_api(
 
     page = logged_in.get("/mailbox/").get_data(as_text=True)
     assert "Log the mail I send from my own mail client as pitches" in page
-    box = page.split('name="capture_sent"')[0].rsplit("<input", 1)[1] + page.split(
-        'name="capture_sent"'
-    )[1].split(">", 1)[0]
+    box = (
+        page.split('name="capture_sent"')[0].rsplit("<input", 1)[1]
+        + page.split('name="capture_sent"')[1].split(">", 1)[0]
+    )
     assert "checked" not in box

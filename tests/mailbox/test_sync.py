@@ -8,22 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crm.mailbox.sending import schedule_send
 from crm.mailbox.sync import sync
 from crm.models import Contact, ContactNote, EmailStatus, FollowUpState, Pitch, PitchStatus
-from tests.mailbox.test_sending import NOW, draft, run
+from tests.mailbox.conftest import NOW, draft
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
-
-
-@pytest.fixture
-def pitched(app, session, user, connected, ana, smtp_server):
-    """Ana was pitched from the mailbox on Tuesday 17 March; follow-ups in 7 and 14 days."""
-    pitch = schedule_send(session, user.account, draft(session, user, ana), NOW, now=NOW)
-    session.commit()
-    assert run(app).sent == 1
-    session.expire_all()
-    return session.get(Pitch, pitch.id)
 
 
 def deliver(dovecot, mailbox_user, name: str, pitch: Pitch) -> None:
