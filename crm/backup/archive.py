@@ -30,8 +30,8 @@ from sqlalchemy.types import JSON, TypeDecorator
 
 from crm.backup.vcard import contact_card
 from crm.bulk import refresh_statistics
-from crm.contacts.fields import CONTACT_FIELDS, email_key
-from crm.contacts.services import PLAIN_FIELDS, Resolver, derived_fields
+from crm.contacts.fields import CONTACT_FIELDS, PLAIN_FIELDS, email_key
+from crm.contacts.services import Resolver, derived_fields
 from crm.db import table_of, utcnow
 from crm.imports.export import contact_row, neutralise
 from crm.imports.rules import unneutralise

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -17,27 +18,42 @@ from crm.fields import Cleaned, FieldError, Rule, clean_fields
 from crm.models.contacts import ROLE_LABELS, Role
 from crm.text import fold
 
-CONTACT_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "role",
-    "company",
-    "title",
-    "city",
-    "country",
-    "genres",
-    "tags",
-    "website",
-    "instagram",
-    "twitter",
-    "tiktok",
-    "linkedin",
-    "notes",
-    "do_not_contact",
-    "other_emails",
+
+@dataclass(frozen=True)
+class ContactField:
+    """One of a contact's fields: its name (the same in the form, the API, CSV files and
+    backups), its label, and whether it is a column of the contact's own (the company,
+    genres, tags and further addresses live in tables of their own)."""
+
+    name: str
+    label: str
+    column: bool = True
+
+
+FIELDS = (
+    ContactField("first_name", "First name"),
+    ContactField("last_name", "Last name"),
+    ContactField("email", "Email"),
+    ContactField("phone", "Phone"),
+    ContactField("role", "Role"),
+    ContactField("company", "Company", column=False),
+    ContactField("title", "Job title"),
+    ContactField("city", "City"),
+    ContactField("country", "Country"),
+    ContactField("genres", "Genres", column=False),
+    ContactField("tags", "Tags", column=False),
+    ContactField("website", "Website"),
+    ContactField("instagram", "Instagram"),
+    ContactField("twitter", "X / Twitter"),
+    ContactField("tiktok", "TikTok"),
+    ContactField("linkedin", "LinkedIn"),
+    ContactField("notes", "Notes"),
+    ContactField("do_not_contact", "Do not contact"),
+    ContactField("other_emails", "Other emails", column=False),
 )
+CONTACT_FIELDS = tuple(f.name for f in FIELDS)  # also the CSV export's columns (contract)
+PLAIN_FIELDS = tuple(f.name for f in FIELDS if f.column)  # straight onto Contact columns
+CONTACT_LABELS = {f.name: f.label for f in FIELDS}
 TEXT_LIMITS = {
     "first_name": 100,
     "last_name": 100,

@@ -15,7 +15,7 @@ from sqlalchemy import Select, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from crm.contacts.fields import email_key
+from crm.contacts.fields import PLAIN_FIELDS, email_key
 from crm.contacts.search import ContactTextMatch, best_first, matches_few
 from crm.db import rows_changed, utcnow
 from crm.models import (
@@ -37,24 +37,6 @@ from crm.pagination import Page, SeekPage, SortKey, paginate, seek
 from crm.scope import account_check, owned, owned_among, owned_by
 from crm.text import fold, like_pattern, search_text
 
-# The fields a cleaned contact carries that map straight onto columns.
-PLAIN_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "role",
-    "title",
-    "city",
-    "country",
-    "website",
-    "instagram",
-    "twitter",
-    "tiktok",
-    "linkedin",
-    "notes",
-    "do_not_contact",
-)
 SORTS = {
     "name": "Name",
     "company": "Company",

@@ -8,40 +8,23 @@ from __future__ import annotations
 
 import re
 
-from crm.contacts.fields import CONTACT_FIELDS
+from crm.contacts.fields import CONTACT_LABELS
 from crm.text import fold
 
 FULL_NAME = "full_name"  # split into first and last name
 IGNORE = ""
 
+# What a column can be imported into: each contact field, and a full name to split.
 TARGETS: dict[str, str] = {
-    "first_name": "First name",
-    "last_name": "Last name",
+    **{name: CONTACT_LABELS[name] for name in ("first_name", "last_name")},
     FULL_NAME: "Full name (split into first and last)",
-    "email": "Email",
-    "phone": "Phone",
-    "role": "Role",
-    "company": "Company",
-    "title": "Job title",
-    "city": "City",
-    "country": "Country",
-    "genres": "Genres",
-    "tags": "Tags",
-    "website": "Website",
-    "instagram": "Instagram",
-    "twitter": "X / Twitter",
-    "tiktok": "TikTok",
-    "linkedin": "LinkedIn",
-    "notes": "Notes",
-    "do_not_contact": "Do not contact",
-    "other_emails": "Other emails",
+    **{n: label for n, label in CONTACT_LABELS.items() if n not in ("first_name", "last_name")},
 }
 
 # Fields that several columns may feed, in the file's order (left to right): the first
 # filled email is the main address and the others become further ones; the first filled
 # phone is the phone and the others go to the notes; groups, genres and notes add up.
 MULTI_COLUMN = {"email", "other_emails", "phone", "tags", "genres", "notes"}
-assert set(TARGETS) == set(CONTACT_FIELDS) | {FULL_NAME}
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "first_name": ("first name", "firstname", "given name", "forename", "first"),

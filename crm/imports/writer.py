@@ -9,9 +9,9 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from crm.bulk import insert_rows
-from crm.contacts.fields import email_key
+from crm.contacts.fields import PLAIN_FIELDS, email_key
 from crm.contacts.search import insert_contacts
-from crm.contacts.services import PLAIN_FIELDS, Resolver, apply_values, values_of
+from crm.contacts.services import Resolver, apply_values, values_of
 from crm.db import table_of, utcnow
 from crm.imports.rules import RowResult, merge, new_contact_fields
 from crm.models import (

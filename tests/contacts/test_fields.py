@@ -149,3 +149,21 @@ def test_partial_cleaning_touches_only_given_fields():
 
 def test_overlong_text_is_refused_with_the_limit():
     assert "At most 100 characters" in clean(first_name="x" * 101).errors["first_name"][0]
+
+
+def test_every_way_in_and_out_knows_every_contact_field():
+    """A field added to crm.contacts.fields.FIELDS reaches the form, the API, the import's
+    mapping menu and the CSV export, or this says which one it missed."""
+    from crm.api.contacts import ContactInSchema, ContactSchema
+    from crm.contacts.fields import CONTACT_FIELDS
+    from crm.contacts.forms import ContactForm
+    from crm.imports.export import HEADER
+    from crm.imports.mapping import FULL_NAME, TARGETS
+
+    fields = set(CONTACT_FIELDS)
+    assert set(ContactInSchema().fields) == fields
+    assert fields <= set(ContactSchema().fields)
+    assert set(TARGETS) == fields | {FULL_NAME}
+    assert HEADER == list(CONTACT_FIELDS)
+    form_fields = {name for name in vars(ContactForm) if not name.startswith("_")}
+    assert fields <= form_fields, fields - form_fields
