@@ -54,6 +54,12 @@ class UnstorableText(BadRequest):
     show_description = True  # the message is meant for the caller, not a generic one
 
 
+# The NUL rule as a JSON Schema pattern, for the API's document. The NUL itself: tools
+# read a "\u0000" escape in a pattern as text. (A lone surrogate is no Unicode text: a
+# client that encodes what it sends as UTF-8 cannot send one.)
+TEXT_PATTERN = "^[^\x00]*$"
+
+
 def _bad_character(text: str) -> str | None:
     """Why `text` cannot be stored: a NUL (PostgreSQL refuses it) or a lone surrogate (no
     UTF-8 holds it: SQLite's driver fails on it); None when it can."""

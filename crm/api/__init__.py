@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_smorest import Api
+from marshmallow import fields
 
 from crm.api import backup, contacts, errors, mailbox, pitches, templates, tokens
 from crm.extensions import csrf
+from crm.security import TEXT_PATTERN
 
 BLUEPRINTS = (
     tokens.blp,
@@ -29,6 +31,14 @@ class StagedoorApi(Api):
 
     def _register_error_handlers(self) -> None:
         pass
+
+
+def storable_text(_converter, field, **_kwargs) -> dict:
+    """Every text the API takes is refused with a NUL in it (see crm.security), and the
+    document says so, so a client knows before it sends one."""
+    if isinstance(field, fields.String) and "pattern" not in field.metadata:
+        return {"pattern": TEXT_PATTERN}
+    return {}
 
 
 def init_app(app: Flask) -> None:
@@ -54,6 +64,7 @@ def init_app(app: Flask) -> None:
         "bearer", {"type": "http", "scheme": "bearer", "description": "A personal API token"}
     )
     api.spec.options["security"] = [{"bearer": []}]
+    api.ma_plugin.converter.add_attribute_function(storable_text)
     for blp in BLUEPRINTS:
         csrf.exempt(blp)  # token auth, no cookies: nothing for a forged form to ride on
         api.register_blueprint(blp)

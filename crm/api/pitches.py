@@ -8,7 +8,16 @@ from sqlalchemy.orm import selectinload
 
 from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
-from crm.api.schemas import Id, Moment, PageArgs, envelope, page_of
+from crm.api.schemas import (
+    YEARS_PATTERN,
+    Id,
+    Moment,
+    Needed,
+    PageArgs,
+    WebAddress,
+    envelope,
+    page_of,
+)
 from crm.db import get_session, transaction, utcnow
 from crm.mail_templates.rendering import TemplateError
 from crm.mailbox.sending import schedule_send
@@ -62,13 +71,30 @@ def _maybe(model, object_id, what: str, field: str):
 class ReleaseInSchema(Schema):
     title = fields.String()
     artist_name = fields.String()
-    kind = fields.String(metadata={"description": "single, ep, album, tour or show"})
-    release_date = fields.String(allow_none=True, metadata={"description": "YYYY-MM-DD"})
-    stream_url = fields.String()
-    epk_url = fields.String()
-    isrc = fields.String()
-    upc = fields.String()
+    kind = fields.String(validate=validate.OneOf(["", *(k.value for k in ReleaseKind)]))
+    release_date = fields.String(
+        allow_none=True,
+        metadata={"description": "YYYY-MM-DD", "format": "date", "pattern": YEARS_PATTERN},
+    )
+    stream_url = WebAddress()
+    epk_url = WebAddress()
+    isrc = fields.String(
+        metadata={
+            "description": "ISO 3901, like GB-ABC-26-00001 (hyphens optional)",
+            "pattern": "^$|^[A-Za-z]{2}-?[A-Za-z0-9]{3}-?[0-9]{2}-?[0-9]{5}$",
+        }
+    )
+    upc = fields.String(
+        metadata={
+            "description": "UPC-A (12 digits) or EAN-13, with its check digit",
+            "pattern": "^$|^[0-9]{12,13}$",
+        }
+    )
     notes = fields.String()
+
+
+class ReleaseCreateSchema(ReleaseInSchema):
+    title = Needed("A release needs a title.", max_length=200)
 
 
 class ReleaseSchema(Schema):
@@ -94,7 +120,7 @@ def list_releases(args: dict):
 
 
 @releases_blp.post("")
-@releases_blp.arguments(ReleaseInSchema)
+@releases_blp.arguments(ReleaseCreateSchema)
 @releases_blp.response(201, ReleaseSchema)
 @releases_blp.alt_response(422, schema="Error")
 def create_release(data: dict):
@@ -228,6 +254,10 @@ class PitchInSchema(Schema):
     cadence_days = fields.List(fields.Integer(), allow_none=True)
 
 
+class PitchCreateSchema(PitchInSchema):
+    contact_id = Id(required=True)
+
+
 class MessageSchema(Schema):
     direction = fields.Enum(Direction, by_value=fields.String, required=True)
     kind = fields.Enum(MessageKind, by_value=fields.String, required=True)
@@ -284,14 +314,12 @@ def list_pitches(args: dict):
 
 
 @pitches_blp.post("")
-@pitches_blp.arguments(PitchInSchema)
+@pitches_blp.arguments(PitchCreateSchema)
 @pitches_blp.response(201, PitchSchema)
 @pitches_blp.alt_response(422, schema="Error")
 def create_pitch(data: dict):
     """Pitch a contact. With status `sent`, follow-ups are scheduled on the cadence; a
     do-not-contact contact is refused with 422."""
-    if data.get("contact_id") is None:
-        raise ApiError(422, fields={"contact_id": ["Missing data for required field."]})
     session, account = get_session(), api_account()
     contact = _maybe(Contact, data["contact_id"], "contact", "contact_id")
     release = _maybe(Release, data.get("release_id"), "release", "release_id")

@@ -17,6 +17,36 @@ def Id(**kwargs) -> fields.Integer:  # noqa: N802  (reads like a field class)
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+# The years clean_datetime takes (FIRST_YEAR to LAST_YEAR), as the document's pattern for a
+# date and time; a test keeps the two in step.
+YEARS_PATTERN = "^(19[0-9][0-9]|2[01][0-9][0-9]|2200)-"
+# Text with something in it besides white space (and no NUL, as every text).
+NON_BLANK = "^[^\x00]*[^\x00\\s][^\x00]*$"
+
+
+def WebAddress(**kwargs) -> fields.String:  # noqa: N802
+    """A web address as crm.contacts.fields.clean_url takes it: http(s), or a host alone
+    (https:// is added), or empty."""
+    return fields.String(
+        validate=validate.Length(max=290),
+        metadata={
+            "description": "https://... (a host alone gets https://), or empty",
+            "pattern": "^$|^(https?://)?[A-Za-z0-9-]+([.][A-Za-z0-9-]+)+([/?#][^\\s\x00]*)?$",
+        },
+        **kwargs,
+    )
+
+
+def Needed(message: str, max_length: int | None = None, **kwargs) -> fields.String:  # noqa: N802
+    """Text a new object cannot do without: required and not blank, refused with the same
+    words as the service's rule when it is missing."""
+    metadata = {"pattern": NON_BLANK, **kwargs.pop("metadata", {})}
+    return fields.String(
+        required=True, validate=validate.Length(min=1, max=max_length), metadata=metadata,
+        error_messages={"required": message}, **kwargs,
+    )  # fmt: skip
+
+
 class Moment(fields.AwareDateTime):
     """A date and time (ISO 8601; UTC when no zone is given), in the years people mean:
     the same rule (crm.fields.clean_datetime) as the web pages'."""
@@ -26,6 +56,7 @@ class Moment(fields.AwareDateTime):
         kwargs["metadata"].setdefault(
             "description", f"ISO 8601 date and time, years {FIRST_YEAR} to {LAST_YEAR}"
         )
+        kwargs["metadata"].setdefault("pattern", YEARS_PATTERN)
         super().__init__(default_timezone=dt.UTC, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):

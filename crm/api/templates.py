@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
-from crm.api.schemas import Id, PageArgs, envelope, page_of
+from crm.api.schemas import Id, Needed, PageArgs, envelope, page_of
 from crm.db import get_session, transaction
 from crm.mail_templates import services
 from crm.mail_templates.rendering import TemplateError
@@ -25,9 +25,16 @@ PURPOSES = [p.value for p in TemplatePurpose]
 
 class TemplateInSchema(Schema):
     name = fields.String()
-    purpose = fields.String(metadata={"description": "One of " + ", ".join(PURPOSES)})
+    purpose = fields.String(validate=validate.OneOf(["", *PURPOSES]))
     subject = fields.String(metadata={"description": "Merge fields allowed, one line"})
     body = fields.String(metadata={"description": "Merge fields in {{ ... }}"})
+
+
+class TemplateCreateSchema(TemplateInSchema):
+    name = Needed("A template needs a name.", max_length=120)
+    subject = Needed(
+        "A template needs a subject.", metadata=TemplateInSchema().fields["subject"].metadata
+    )
 
 
 class TemplateSchema(Schema):
@@ -61,7 +68,7 @@ def list_templates(args: dict):
 
 
 @blp.post("")
-@blp.arguments(TemplateInSchema)
+@blp.arguments(TemplateCreateSchema)
 @blp.response(201, TemplateSchema)
 @blp.alt_response(422, schema="Error")
 def create_template(data: dict):

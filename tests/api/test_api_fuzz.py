@@ -50,3 +50,54 @@ def test_no_call_fails_or_breaks_its_schema(app, api, make_contact, user):
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         check()
+
+
+# Operations whose acceptance turns on what no schema can state, and why.
+RULES_BEYOND_THE_SCHEMA = {
+    ("POST", "/api/v1/contacts"): "a contact needs a name or an email (one of three fields)",
+    ("POST", "/api/v1/contacts/import"): "the file's contents must be a readable CSV or vCard",
+    ("POST", "/api/v1/releases"): "a UPC's check digit",
+    ("PATCH", "/api/v1/releases/{release_id}"): "a UPC's check digit",
+    ("POST", "/api/v1/pitches"): "the contact must be one of the account's",
+    ("PUT", "/api/v1/mailbox"): "both mail servers must accept the login",
+}
+
+
+@pytest.mark.slow
+def test_every_request_the_document_allows_is_accepted(app, api, make_contact, user):
+    """The document carries the field rules (lengths, formats, enums, no NUL, the years a
+    date may fall in), so a request built from it is not refused with a 400 or a 422."""
+    from schemathesis.checks import positive_data_acceptance
+    from schemathesis.generation import GenerationMode
+
+    make_contact(user.account, first_name="Ana", email="ana@x.example", tags="priority")
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    headers = {"Authorization": f"Bearer {api.token}"}
+    operations = [result.ok() for result in schema.get_all_operations()]
+    for operation in operations:
+        if (operation.method.upper(), operation.path) in RULES_BEYOND_THE_SCHEMA:
+            continue
+
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+        def check(case):
+            case.call_and_validate(
+                headers=headers, checks=[positive_data_acceptance, not_a_server_error]
+            )
+
+        check()
+
+
+def test_the_documents_years_are_the_rules_years():
+    import re
+
+    from crm.api.schemas import YEARS_PATTERN
+    from crm.fields import FIRST_YEAR, LAST_YEAR
+
+    years = [y for y in range(1000, 10_000) if re.match(YEARS_PATTERN, f"{y}-01-01")]
+    assert (years[0], years[-1], len(years)) == (FIRST_YEAR, LAST_YEAR, LAST_YEAR - FIRST_YEAR + 1)
