@@ -11,11 +11,16 @@ from wtforms import (
     StringField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 
 from crm.forms import BaseForm
 
-SECURITY = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "None (this machine only)")]
-WEEKDAYS = [(str(n), name) for n, name in enumerate(
+SECURITY = [
+    SelectChoice("ssl", "SSL/TLS"),
+    SelectChoice("starttls", "STARTTLS"),
+    SelectChoice("none", "None (this machine only)"),
+]
+WEEKDAYS = [SelectChoice(str(n), name) for n, name in enumerate(
     ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], start=1
 )]  # fmt: skip
 
@@ -59,7 +64,8 @@ PRESETS = {
 class MailboxForm(BaseForm):
     preset = SelectField(
         "Provider",
-        choices=[("", "Other (enter the servers)")] + [(k, p["label"]) for k, p in PRESETS.items()],
+        choices=[SelectChoice("", "Other (enter the servers)")]
+        + [SelectChoice(k, p["label"]) for k, p in PRESETS.items()],
         validate_choice=False,
     )
     display_name = StringField("Your name, as recipients see it")
