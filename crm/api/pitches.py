@@ -12,7 +12,7 @@ from crm.api.schemas import (
     YEARS_PATTERN,
     Id,
     Moment,
-    Needed,
+    NonBlank,
     PageArgs,
     WebAddress,
     envelope,
@@ -68,8 +68,12 @@ def _maybe(model, object_id, what: str, field: str):
 # --- releases -----------------------------------------------------------------------------
 
 
+def _title(required: bool = False) -> fields.String:
+    return NonBlank("A release needs a title.", 200, required)
+
+
 class ReleaseInSchema(Schema):
-    title = fields.String()
+    title = _title()
     artist_name = fields.String()
     kind = fields.String(validate=validate.OneOf(["", *(k.value for k in ReleaseKind)]))
     release_date = fields.String(
@@ -94,7 +98,7 @@ class ReleaseInSchema(Schema):
 
 
 class ReleaseCreateSchema(ReleaseInSchema):
-    title = Needed("A release needs a title.", max_length=200)
+    title = _title(required=True)
 
 
 class ReleaseSchema(Schema):

@@ -20,8 +20,9 @@ def Id(**kwargs) -> fields.Integer:  # noqa: N802  (reads like a field class)
 # The years clean_datetime takes (FIRST_YEAR to LAST_YEAR), as the document's pattern for a
 # date and time; a test keeps the two in step.
 YEARS_PATTERN = "^(19[0-9][0-9]|2[01][0-9][0-9]|2200)-"
-# Text with something in it besides white space (and no NUL, as every text).
-NON_BLANK = "^[^\x00]*[^\x00\\s][^\x00]*$"
+# Text with something in it besides white space (and no NUL, as every text). White space
+# as str.split() sees it: a pattern's \s leaves out the separators \x1c-\x1f and \x85.
+NON_BLANK = "^[^\x00]*[^\x00\\s\x1c-\x1f\x85][^\x00]*$"
 
 
 def WebAddress(**kwargs) -> fields.String:  # noqa: N802
@@ -37,12 +38,12 @@ def WebAddress(**kwargs) -> fields.String:  # noqa: N802
     )
 
 
-def Needed(message: str, max_length: int | None = None, **kwargs) -> fields.String:  # noqa: N802
-    """Text a new object cannot do without: required and not blank, refused with the same
-    words as the service's rule when it is missing."""
+def NonBlank(message: str, max_length: int, required: bool = False, **kwargs) -> fields.String:  # noqa: N802
+    """Text an object cannot do without: never blank when sent (and `required` for a new
+    one), refused with the same words as the service's rule when it is missing."""
     metadata = {"pattern": NON_BLANK, **kwargs.pop("metadata", {})}
     return fields.String(
-        required=True, validate=validate.Length(min=1, max=max_length), metadata=metadata,
+        required=required, validate=validate.Length(min=1, max=max_length), metadata=metadata,
         error_messages={"required": message}, **kwargs,
     )  # fmt: skip
 

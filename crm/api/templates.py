@@ -6,10 +6,10 @@ from marshmallow import Schema, fields, validate
 
 from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
-from crm.api.schemas import Id, Needed, PageArgs, envelope, page_of
+from crm.api.schemas import Id, NonBlank, PageArgs, envelope, page_of
 from crm.db import get_session, transaction
 from crm.mail_templates import services
-from crm.mail_templates.rendering import TemplateError
+from crm.mail_templates.rendering import MAX_SUBJECT, TemplateError
 from crm.models import Contact, EmailTemplate, Release, TemplatePurpose
 from crm.pagination import paginate
 from crm.scope import owned
@@ -23,18 +23,27 @@ blp = resource_blueprint(
 PURPOSES = [p.value for p in TemplatePurpose]
 
 
+def _name(required: bool = False) -> fields.String:
+    return NonBlank("A template needs a name.", 120, required)
+
+
+def _subject(required: bool = False) -> fields.String:
+    return NonBlank(
+        "A template needs a subject.", MAX_SUBJECT, required,
+        metadata={"description": "Merge fields allowed, one line"},
+    )  # fmt: skip
+
+
 class TemplateInSchema(Schema):
-    name = fields.String()
+    name = _name()
     purpose = fields.String(validate=validate.OneOf(["", *PURPOSES]))
-    subject = fields.String(metadata={"description": "Merge fields allowed, one line"})
+    subject = _subject()
     body = fields.String(metadata={"description": "Merge fields in {{ ... }}"})
 
 
 class TemplateCreateSchema(TemplateInSchema):
-    name = Needed("A template needs a name.", max_length=120)
-    subject = Needed(
-        "A template needs a subject.", metadata=TemplateInSchema().fields["subject"].metadata
-    )
+    name = _name(required=True)
+    subject = _subject(required=True)
 
 
 class TemplateSchema(Schema):

@@ -84,6 +84,9 @@ def test_every_request_the_document_allows_is_accepted(app, api, make_contact, u
             deadline=None,
             suppress_health_check=list(HealthCheck),
             database=None,
+            # The same examples every run: a rule the document cannot state (an unclosed
+            # "{{" in a template) must not turn CI red one run in a thousand.
+            derandomize=True,
         )
         def check(case):
             case.call_and_validate(
