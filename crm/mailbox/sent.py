@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.contacts.services import contact_for_each_email
 from crm.mailbox.classify import body_text, is_automatic, message_ids
 from crm.mailbox.compose import is_ours
+from crm.mailbox.threads import pitch_by_thread
 from crm.models import (
     Account,
     Channel,
@@ -100,24 +101,6 @@ def _in_a_thread(session: Session, account: Account, message_id: str) -> bool:
     ) is not None
 
 
-def _thread_pitch(session: Session, account: Account, ids: list[str]) -> Pitch | None:
-    ids = [i for i in ids if i][:50]
-    if not ids:
-        return None
-    in_thread = owned(PitchMessage, account).where(PitchMessage.message_id.in_(ids))
-    return session.scalar(
-        owned(Pitch, account)
-        .where(
-            or_(
-                Pitch.message_id.in_(ids),
-                Pitch.id.in_(in_thread.with_only_columns(PitchMessage.pitch_id)),
-            )
-        )
-        .order_by(Pitch.id)
-        .limit(1)
-    )
-
-
 def _hand_logged(session: Session, account: Account, contact: Contact, at: dt.datetime):
     """A pitch of this contact the artist logged by hand (email, sent, no message of its
     own) around the message's time."""
@@ -177,7 +160,7 @@ def log_sent(
         or _in_a_thread(session, account, out.message_id)
     ):
         return 0
-    thread = _thread_pitch(session, account, out.references)
+    thread = pitch_by_thread(session, account, out.references)
     if thread is not None:
         _followed_up(session, mailbox, thread, out, now)
         session.flush()

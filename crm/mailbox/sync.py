@@ -27,6 +27,7 @@ from crm.mailbox.classify import Incoming, Kind, classify
 from crm.mailbox.connect import imap_session, said, sent_folder, server
 from crm.mailbox.sent import log_sent, read_outgoing
 from crm.mailbox.services import password_of, servers_of
+from crm.mailbox.threads import pitch_by_thread
 from crm.models import (
     Account,
     Contact,
@@ -227,23 +228,6 @@ def _apply_one(session, mailbox, account, raw: bytes, uid, validity, now, result
         result.skipped.append(f"message {uid}: {type(exc).__name__}: {exc}")
 
 
-def _pitch_by_thread(session: Session, account: Account, ids: list[str]) -> Pitch | None:
-    ids = [i for i in ids if i][:50]
-    if not ids:
-        return None
-    pitch = session.scalar(
-        select(Pitch).where(owned_by(Pitch, account), Pitch.message_id.in_(ids)).limit(1)
-    )
-    if pitch is not None:
-        return pitch
-    return session.scalar(
-        select(Pitch)
-        .join(PitchMessage, PitchMessage.pitch_id == Pitch.id)
-        .where(owned_by(PitchMessage, account), PitchMessage.message_id.in_(ids))
-        .limit(1)
-    )
-
-
 def _latest_open_pitch(session: Session, account: Account, contact: Contact) -> Pitch | None:
     return session.scalar(
         select(Pitch)
@@ -261,7 +245,7 @@ def match(session: Session, account: Account, incoming: Incoming) -> Pitch | Non
     """The pitch a message belongs to: by its thread (In-Reply-To, References, or the
     returned message's Message-ID for a bounce), else by its sender (or a bounce's failed
     recipient) among the contacts, their most recent open pitch."""
-    pitch = _pitch_by_thread(session, account, incoming.references)
+    pitch = pitch_by_thread(session, account, incoming.references)
     if pitch is not None:
         return pitch
     for address in (
