@@ -409,12 +409,11 @@ class Dovecot:
         return client
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
+@contextmanager
+def running_dovecot() -> Iterator[Dovecot]:
     """A real Dovecot IMAP server (Debian's dovecot-imapd) on a free port, with its own
-    throwaway config; mail belongs to the dovecot user, as Dovecot refuses uid 0."""
-    if not Path(DOVECOT).exists():
-        pytest.skip("no Dovecot here (apt-get install dovecot-imapd; .ci/run does)")
+    throwaway config, stopped and removed afterwards; mail belongs to the dovecot user, as
+    Dovecot refuses uid 0. Also used by benchmarks/mailbox_sync.py."""
     # Not under pytest's temporary folder: it is root's alone (0700), and Dovecot's auth
     # process, running as the dovecot user, must read the users file.
     root = Path(tempfile.mkdtemp(prefix="stagedoor-dovecot-"))
@@ -429,16 +428,32 @@ def dovecot() -> Iterator[Dovecot]:
         [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
-                pytest.fail(f"Dovecot did not start: {log}")
-            time.sleep(0.1)
-    yield Dovecot(root, port)
-    _stop(process)
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log = root / "dovecot.log"
+                    raise RuntimeError(
+                        f"Dovecot did not start: {log.read_text() if log.exists() else ''}"
+                    ) from None
+                time.sleep(0.1)
+        yield Dovecot(root, port)
+    finally:
+        _stop(process)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """The tests' one Dovecot (see running_dovecot), each test with a user of its own."""
+    if not Path(DOVECOT).exists():
+        pytest.skip("no Dovecot here (apt-get install dovecot-imapd; .ci/run does)")
+    try:
+        with running_dovecot() as server:
+            yield server
+    except RuntimeError as exc:
+        pytest.fail(str(exc))

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 from dataclasses import dataclass, replace
+from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
 
 import nh3
@@ -40,6 +43,35 @@ UNSUBSCRIBE = re.compile(
     r"|abmelden|d[ée]sabonner|darse de baja|cancelar inscri",
     re.IGNORECASE,
 )
+
+
+# --- speed: reading a message's headers once ---------------------------------------------
+# flufl.bounce's two dozen detectors each ask a message for the same headers, and the
+# standard library parses a header value afresh on every ask: over a hundred parses a
+# message, most of a sync's time (benchmarks/mailbox_sync.py). Messages read with POLICY
+# share each parsed value instead: the objects policy.default would give (immutable
+# strings with their parts).
+MAX_CACHED_HEADER = 4000  # a longer value (a hostile one) is parsed each time, never kept
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str):
+    return policy.default.header_fetch_parse(name, value)
+
+
+class _OnceParsed(EmailPolicy):
+    def header_fetch_parse(self, name, value):
+        if len(value) > MAX_CACHED_HEADER:
+            return super().header_fetch_parse(name, value)
+        return _parsed_header(name, value)
+
+
+POLICY = _OnceParsed()
+
+
+def read_message(raw: bytes) -> EmailMessage:
+    """A message as the mailbox passes read it: policy.default's API, headers parsed once."""
+    return message_from_bytes(raw, policy=POLICY)
 
 
 class Kind(enum.StrEnum):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm.contacts.services import add_note, find_by_email
 from crm.db import rows_changed, utcnow
-from crm.mailbox.classify import Incoming, Kind, classify
+from crm.mailbox.classify import Incoming, Kind, classify, read_message
 from crm.mailbox.connect import imap_session, said, sent_folder, server
 from crm.mailbox.sent import log_sent, read_outgoing
 from crm.mailbox.services import password_of, servers_of
@@ -198,7 +197,7 @@ def _log_one(session, mailbox, account, raw: bytes, uid, now, result) -> None:
             session,
             account,
             mailbox,
-            read_outgoing(message_from_bytes(raw, policy=policy.default), now),
+            read_outgoing(read_message(raw), now),
             now,
         )
         result.logged += logged
@@ -211,7 +210,7 @@ def _log_one(session, mailbox, account, raw: bytes, uid, now, result) -> None:
 
 def _apply_one(session, mailbox, account, raw: bytes, uid, validity, now, result) -> None:
     try:
-        message = message_from_bytes(raw, policy=policy.default)
+        message = read_message(raw)
         incoming = classify(message)
         if not incoming.message_id:
             incoming.message_id = f"<uid.{validity}.{uid}@mailbox-{mailbox.id}.stagedoor>"
