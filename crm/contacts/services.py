@@ -259,6 +259,19 @@ def find_by_email(
     return find_by_emails(session, account, [email] if email else [], exclude_id)
 
 
+def owner_of(session: Session, account: Account, email: str) -> int | None:
+    """The id of the contact with this address, main or further one, without loading the
+    contact (the inbox sync asks it of every message)."""
+    key = email_key(email)
+    if not key:
+        return None
+    main = select(Contact.id).where(owned_by(Contact, account), Contact.email_key == key)
+    further = select(ContactEmail.contact_id).where(
+        owned_by(ContactEmail, account), ContactEmail.email_key == key
+    )
+    return session.scalar(main.limit(1)) or session.scalar(further.limit(1))
+
+
 def find_by_emails(
     session: Session, account: Account, emails: list[str], exclude_id: int | None = None
 ) -> Contact | None:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
+from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -72,6 +73,41 @@ POLICY = _OnceParsed()
 def read_message(raw: bytes) -> EmailMessage:
     """A message as the mailbox passes read it: policy.default's API, headers parsed once."""
     return message_from_bytes(raw, policy=POLICY)
+
+
+def read_headers(raw: bytes) -> EmailMessage:
+    """Only a message's headers: enough to tell whether it can concern a pitch at all."""
+    return BytesParser(policy=POLICY).parsebytes(raw, headersonly=True)
+
+
+# What every delivery report shows in its headers: a report's content type, the null
+# sender (RFC 5321), Exim's and Gmail's failed-recipients header, a daemon as the sender, or
+# a subject of the kind every mail server writes. A message with none of these is no
+# bounce, and one from a stranger outside every thread is then none of a pitch's.
+BOUNCE_SENDER = re.compile(
+    r"mailer-daemon|mail-daemon|postmaster|mail delivery|delivery subsystem|maildelivery"
+    r"|bounce|mailer@|mail administrator|microsoftexchange",
+    re.IGNORECASE,
+)
+BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|not delivered|could not be delivered|delivery (status|fail|has"
+    r" failed|problem|report|notification|incomplete)|failure notice|failed delivery"
+    r"|returned (mail|to sender)|mail delivery|non[- ]?delivery|delivery delayed|delayed mail"
+    r"|unzustellbar|nicht zugestellt|non remis|non distribu|no entregado|no se pudo entregar"
+    r"|não entregue|non recapitato|onbestelbaar|message bounced|bounce",
+    re.IGNORECASE,
+)
+
+
+def could_be_a_bounce(headers: EmailMessage) -> bool:
+    if headers.get_content_type() == "multipart/report":
+        return True
+    if (headers.get("Return-Path") or "").strip() == "<>" or headers.get("X-Failed-Recipients"):
+        return True
+    return bool(
+        BOUNCE_SENDER.search(str(headers.get("From", "")))
+        or BOUNCE_SUBJECT.search(str(headers.get("Subject", "")))
+    )
 
 
 class Kind(enum.StrEnum):

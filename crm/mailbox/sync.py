@@ -15,14 +15,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from email.utils import getaddresses
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.contacts.services import add_note, find_by_email
+from crm.contacts.services import add_note, find_by_email, owner_of
 from crm.db import rows_changed, utcnow
-from crm.mailbox.classify import Incoming, Kind, classify, read_message
+from crm.mailbox.classify import (
+    Incoming,
+    Kind,
+    classify,
+    could_be_a_bounce,
+    message_ids,
+    read_headers,
+    read_message,
+)
 from crm.mailbox.connect import imap_session, said, sent_folder, server
 from crm.mailbox.sent import log_sent, read_outgoing
 from crm.mailbox.services import password_of, servers_of
@@ -208,8 +217,24 @@ def _log_one(session, mailbox, account, raw: bytes, uid, now, result) -> None:
         result.skipped.append(f"Sent message {uid}: {type(exc).__name__}: {exc}")
 
 
+def concerns_a_pitch(session: Session, account: Account, headers) -> bool:
+    """Whether a message can be an answer to a pitch, from its headers alone: in a pitch's
+    thread, from one of the contacts, or possibly a bounce. Most of an inbox (newsletters,
+    strangers) is none of these, and is passed over without reading its body, which is
+    where a sync's time goes (benchmarks/mailbox_sync.py)."""
+    references = message_ids(headers.get("In-Reply-To")) + message_ids(headers.get("References"))
+    if pitch_by_thread(session, account, references) is not None:
+        return True
+    senders = [a for _name, a in getaddresses([str(headers.get("From", ""))]) if "@" in a]
+    if senders and owner_of(session, account, senders[0]) is not None:
+        return True
+    return could_be_a_bounce(headers)
+
+
 def _apply_one(session, mailbox, account, raw: bytes, uid, validity, now, result) -> None:
     try:
+        if not concerns_a_pitch(session, account, read_headers(raw)):
+            return
         message = read_message(raw)
         incoming = classify(message)
         if not incoming.message_id:

@@ -106,6 +106,36 @@ def test_a_hard_bounce_marks_the_pitch_and_the_address_and_stops_follow_ups(
     assert api.post(f"/api/v1/pitches/{again.id}/send").status_code == 422
 
 
+def test_a_bounce_in_exims_plain_text_format_is_found_too(
+    app, session, pitched, dovecot, mailbox_user
+):
+    deliver(dovecot, mailbox_user, "exim_bounce.eml", pitched)
+    assert synced(app).bounces == 1
+    assert reload(session, pitched).status == PitchStatus.BOUNCED
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject", "bounce"),
+    [
+        ("Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+         "Delivery Status Notification (Failure)", True),
+        ("Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@label.example>",
+         "Undeliverable: Paper Lanterns", True),
+        ("MAILER-DAEMON@yahoo.com", "Failure Notice", True),
+        ("postmaster@label.example", "Unzustellbar: Paper Lanterns", True),
+        ("Music Weekly <news@musicweekly.example>", "This week in indie", False),
+        ("friend@home.example", "Dinner on Friday?", False),
+    ],
+)  # fmt: skip
+def test_only_what_may_be_a_bounce_is_read_past_its_headers(sender, subject, bounce):
+    """A stranger's message outside every thread is passed over unread (the inbox is mostly
+    newsletters), unless its headers say it may be a delivery report."""
+    from crm.mailbox.classify import could_be_a_bounce, read_headers
+
+    headers = read_headers(f"From: {sender}\r\nSubject: {subject}\r\n\r\nbody".encode())
+    assert could_be_a_bounce(headers) is bounce
+
+
 def test_a_soft_bounce_is_logged_and_nothing_else(app, session, pitched, dovecot, mailbox_user):
     deliver(dovecot, mailbox_user, "soft_bounce.eml", pitched)
     synced(app)
