@@ -3,6 +3,7 @@ address, sees it queued on the dashboard, holds one, and reads the thread on the
 
 import datetime as dt
 import itertools
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -94,7 +95,10 @@ def test_a_bulk_pitch_of_20_after_editing_one_goes_out_paced_and_skips_who_it_mu
 ):
     from crm.models import EmailTemplate
 
-    connected.send_window = {"days": [1, 2, 3, 4, 5, 6, 7], "start": "00:00", "end": "23:59"}
+    # Tomorrow only, all day: the 20 slots fall in one window whatever the time of the run
+    # (a window of today would end at 23:59 and push the last ones to the next day).
+    tomorrow = dt.datetime.now(ZoneInfo(user.account.timezone)) + dt.timedelta(days=1)
+    connected.send_window = {"days": [tomorrow.isoweekday()], "start": "00:00", "end": "23:59"}
     connected.min_gap_seconds = 60
     session.commit()
     people = [
