@@ -118,6 +118,8 @@ def local_window(mailbox: Mailbox, timezone: str, now: dt.datetime) -> tuple[boo
     days = window.get("days") or [1, 2, 3, 4, 5]
     start = dt.time.fromisoformat(window.get("start", "09:00"))
     end = dt.time.fromisoformat(window.get("end", "18:00"))
+    if end == dt.time(23, 59):
+        end = dt.time.max  # "until 23:59" is the end of the day: a time input has no 24:00
     if local.isoweekday() in days and start <= local.time() < end:
         return True, now
     for ahead in range(0, 8):

@@ -95,8 +95,8 @@ def test_a_bulk_pitch_of_20_after_editing_one_goes_out_paced_and_skips_who_it_mu
 ):
     from crm.models import EmailTemplate
 
-    # Tomorrow only, all day: the 20 slots fall in one window whatever the time of the run
-    # (a window of today would end at 23:59 and push the last ones to the next day).
+    # Tomorrow only, all day: the 20 slots, planned from the real clock, fall in one day's
+    # window whatever the time of the run.
     tomorrow = dt.datetime.now(ZoneInfo(user.account.timezone)) + dt.timedelta(days=1)
     connected.send_window = {"days": [tomorrow.isoweekday()], "start": "00:00", "end": "23:59"}
     connected.min_gap_seconds = 60

@@ -147,6 +147,17 @@ def test_a_pass_that_died_after_claiming_gives_the_pitch_back_after_the_lease(
     assert len(smtp_server.messages) == 1 and pitch.id
 
 
+def test_a_window_until_2359_is_open_to_the_end_of_the_day(connected):
+    """A time input cannot say 24:00: "until 23:59" means the whole of the last minute."""
+    from crm.mailbox.services import local_window
+
+    connected.send_window = {"days": [2], "start": "00:00", "end": "23:59"}
+    last_seconds = NOW.replace(hour=23, minute=59, second=30)  # a Tuesday in London (GMT)
+    assert local_window(connected, "Europe/London", last_seconds) == (True, last_seconds)
+    connected.send_window = {"days": [2], "start": "09:00", "end": "18:00"}
+    assert local_window(connected, "Europe/London", NOW.replace(hour=18))[0] is False
+
+
 def test_a_bulk_send_is_paced_and_waits_for_the_window_and_the_daily_limit(
     app, session, user, connected, make_contact, smtp_server
 ):
