@@ -20,6 +20,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 import nh3
 from flufl.bounce import all_failures
@@ -60,7 +61,13 @@ def _parsed_header(name: str, value: str):
     return policy.default.header_fetch_parse(name, value)
 
 
-class _OnceParsed(EmailPolicy):
+if TYPE_CHECKING:  # typeshed's EmailPolicy is generic in the message it makes; at run time not
+    _MessagePolicy = EmailPolicy[EmailMessage]
+else:
+    _MessagePolicy = EmailPolicy
+
+
+class _OnceParsed(_MessagePolicy):
     def header_fetch_parse(self, name, value):
         if len(value) > MAX_CACHED_HEADER:
             return super().header_fetch_parse(name, value)
