@@ -272,6 +272,14 @@ def owner_of(session: Session, account: Account, email: str) -> int | None:
     return session.scalar(main.limit(1)) or session.scalar(further.limit(1))
 
 
+def _having_an_address(account: Account, keys: list[str]):
+    """The account's contacts with one of these address keys, as main or further one."""
+    further = select(ContactEmail.contact_id).where(
+        owned_by(ContactEmail, account), ContactEmail.email_key.in_(keys)
+    )
+    return owned(Contact, account).where(Contact.email_key.in_(keys) | Contact.id.in_(further))
+
+
 def find_by_emails(
     session: Session, account: Account, emails: list[str], exclude_id: int | None = None
 ) -> Contact | None:
@@ -279,10 +287,7 @@ def find_by_emails(
     keys = [key for key in (email_key(e) for e in emails) if key]
     if not keys:
         return None
-    further = select(ContactEmail.contact_id).where(
-        owned_by(ContactEmail, account), ContactEmail.email_key.in_(keys)
-    )
-    stmt = owned(Contact, account).where((Contact.email_key.in_(keys)) | Contact.id.in_(further))
+    stmt = _having_an_address(account, keys)
     if exclude_id is not None:
         stmt = stmt.where(Contact.id != exclude_id)
     return session.scalar(stmt.limit(1))
@@ -294,12 +299,7 @@ def contact_for_each_email(session: Session, account: Account, emails: list[str]
     keys = list(dict.fromkeys(key for key in (email_key(e) for e in emails) if key))
     if not keys:
         return []
-    further = select(ContactEmail.contact_id).where(
-        owned_by(ContactEmail, account), ContactEmail.email_key.in_(keys)
-    )
-    found = session.scalars(
-        owned(Contact, account).where(Contact.email_key.in_(keys) | Contact.id.in_(further))
-    ).all()
+    found = session.scalars(_having_an_address(account, keys)).all()
     rank = {key: n for n, key in enumerate(keys)}
 
     def first_address(contact: Contact) -> int:
