@@ -143,14 +143,17 @@ def touch(session: Session, statement: Update) -> None:
     must not turn a read into an error, so a touch that cannot be written is skipped."""
     try:
         with engine_of(session).connect() as connection, connection.begin():
-            sqlite = connection.dialect.name == "sqlite"
-            if sqlite:  # wait a moment for a busy database, not the 15 s a save waits
+            waits = None
+            if connection.dialect.name == "sqlite":
+                # Wait a moment for a busy database, not the 15 s a save waits; then give
+                # the pooled connection back with the timeout it had.
+                waits = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
                 connection.exec_driver_sql("PRAGMA busy_timeout=200")
             try:
                 connection.execute(statement)
             finally:
-                if sqlite:
-                    connection.exec_driver_sql("PRAGMA busy_timeout=15000")
+                if waits is not None:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(waits)}")
     except OperationalError:
         pass
 
