@@ -164,9 +164,6 @@ def check(source: str, limit: int = MAX_BODY, label: str = "Body") -> list[Probl
         return [Problem(f"{label} is {len(source):,} characters; the limit is {limit:,}.")]
     try:
         tree = ENV.parse(source)
-        # Compiled here too, where a failure can be told to the user: brackets nested a
-        # few hundred deep pass the parser and exhaust the compiler's stack.
-        ENV.compile(tree)
     except TemplateSyntaxError as error:
         return [_locate_syntax_error(source, error)]
     except RecursionError:
@@ -185,6 +182,14 @@ def check(source: str, limit: int = MAX_BODY, label: str = "Body") -> list[Probl
             if isinstance(child, nodes.TemplateData):
                 continue
             _check_expression(child, problems)
+    if not problems:
+        # Compiled here too, where a failure can be told to the user, but only once every
+        # expression is a merge field: Jinja's compiler folds constants, so compiling
+        # {{ 'a' * 300000000 }} would build that string (seconds and 300 MB).
+        try:
+            ENV.compile(tree)
+        except RecursionError:
+            return [Problem(NESTED_TOO_DEEP)]
     return problems
 
 
