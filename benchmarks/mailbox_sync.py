@@ -194,7 +194,7 @@ def run(url, count: int, answered: int, pitches: int, rounds: int) -> tuple[str,
     sent_at = utcnow() - dt.timedelta(days=10)
     factory = app.extensions["crm.db"]
     with running_dovecot() as dovecot:
-        artist = dovecot.add_user(MAILBOX_PASSWORD)
+        artist = dovecot.add_user()
         user.email = artist
         session.commit()
         load(session, user.account, user, pitches, dovecot.port, app.config["MAILBOX_KEY"], sent_at)

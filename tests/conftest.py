@@ -353,6 +353,14 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# A wrong password is refused at once (the default waits 2 s), and the next login from
+# loopback is not held back for it (anvil's per-IP penalty, off when its socket is).
+auth_failure_delay = 0
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 mail_location = maildir:{root}/mail/%u
 mail_uid = dovecot
 mail_gid = dovecot
@@ -369,8 +377,8 @@ service imap-login {{
   }}
 }}
 passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/users
+  driver = static
+  args = password={password}
 }}
 userdb {{
   driver = static
@@ -392,14 +400,12 @@ class Dovecot:
         self.root, self.port, self.host = root, port, "127.0.0.1"
         self._count = 0
 
-    def add_user(self, password: str = MAILBOX_PASSWORD) -> str:
-        """A new mailbox of its own for a test; Dovecot reads the users file when it changes."""
+    def add_user(self) -> str:
+        """A new mailbox of its own for a test: every user name logs in with
+        MAILBOX_PASSWORD (a static passdb) and gets a maildir of its own on first login,
+        so nothing is written and no file is re-read per test."""
         self._count += 1
-        user = f"artist{self._count}-{os.getpid()}@stagedoor.example"
-        with open(self.root / "users", "a") as users:
-            users.write(f"{user}:{{PLAIN}}{password}\n")
-        time.sleep(1.05)  # the file's mtime has a resolution of a second
-        return user
+        return f"artist{self._count}-{os.getpid()}@stagedoor.example"
 
     def client(self, user: str, password: str = MAILBOX_PASSWORD):
         from imapclient import IMAPClient
@@ -414,15 +420,15 @@ def running_dovecot() -> Iterator[Dovecot]:
     """A real Dovecot IMAP server (Debian's dovecot-imapd) on a free port, with its own
     throwaway config, stopped and removed afterwards; mail belongs to the dovecot user, as
     Dovecot refuses uid 0. Also used by benchmarks/mailbox_sync.py."""
-    # Not under pytest's temporary folder: it is root's alone (0700), and Dovecot's auth
-    # process, running as the dovecot user, must read the users file.
+    # Not under pytest's temporary folder: it is root's alone (0700), and Dovecot's
+    # processes, running as the dovecot user, must reach the mail folders.
     root = Path(tempfile.mkdtemp(prefix="stagedoor-dovecot-"))
     root.chmod(0o755)
     for folder in ("run", "state", "mail"):
         (root / folder).mkdir()
-    (root / "users").write_text("")
     port = free_port()
-    (root / "dovecot.conf").write_text(DOVECOT_CONFIG.format(root=root, port=port))
+    config = DOVECOT_CONFIG.format(root=root, port=port, password=MAILBOX_PASSWORD)
+    (root / "dovecot.conf").write_text(config)
     shutil.chown(root / "mail", "dovecot", "dovecot")
     process = subprocess.Popen(
         [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
