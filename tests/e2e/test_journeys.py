@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+from playwright.sync_api import expect
+
 from tests.conftest import MAILBOX_PASSWORD, ROOT
 from tests.e2e.conftest import screenshot, sign_up
 
@@ -24,7 +26,7 @@ def test_sign_up_add_a_contact_and_find_it(page):
     page.goto("/contacts/")
     page.get_by_role("searchbox", name="Search").fill("bjork northern")
     page.get_by_role("button", name="Apply", exact=True).click()
-    assert page.get_by_role("link", name="Björk Guðmundsdóttir").is_visible()
+    expect(page.get_by_role("link", name="Björk Guðmundsdóttir")).to_be_visible()
     screenshot(page, "contact-search")
 
 
@@ -87,12 +89,12 @@ def test_bulk_pitch_see_follow_ups_log_a_reply_and_drag_on_the_board(page):
     page.get_by_label("Release", exact=True).select_option(label="Night Drive")
     page.get_by_label("Template", exact=True).select_option(label="Playlist-curator pitch")
     page.get_by_role("button", name="Review the emails").click()
-    assert page.get_by_text("Hi Cleo,").is_visible()
+    expect(page.get_by_text("Hi Cleo,")).to_be_visible()
     page.get_by_role("button", name="Mark all 2 as sent").click()
     page.get_by_text("Pitched 2 contacts").wait_for()
     page.goto("/")  # the first follow-ups fall due in 7 days
     week = page.locator("section", has=page.get_by_role("heading", name="Next 7 days"))
-    assert week.get_by_text("Follow up #1 with Cleo").is_visible()
+    expect(week.get_by_text("Follow up #1 with Cleo")).to_be_visible()
     screenshot(page, "dashboard")
     page.goto("/pitches/")
     page.get_by_role("link", name="Cleo").click()
@@ -376,7 +378,7 @@ def test_keyboard_shortcuts_and_a_quick_add_from_any_page(page):
     sign_up(page, next(emails))
     page.goto("/pitches/")
     page.keyboard.press("?")
-    assert page.get_by_role("heading", name="Keyboard shortcuts").is_visible()
+    expect(page.get_by_role("heading", name="Keyboard shortcuts")).to_be_visible()
     page.keyboard.press("Escape")
     page.keyboard.press("n")
     page.get_by_label("First name").fill("Quinn")
@@ -387,8 +389,8 @@ def test_keyboard_shortcuts_and_a_quick_add_from_any_page(page):
     assert page.url.endswith("/pitches/")  # back where the user was
     page.keyboard.press("/")
     page.wait_for_url("**/contacts/?focus=search")
-    assert page.evaluate("document.activeElement.id") == "q"
-    assert page.get_by_role("link", name="Quinn").is_visible()
+    expect(page.locator("#q")).to_be_focused()
+    expect(page.get_by_role("link", name="Quinn")).to_be_visible()
     page.keyboard.press("Escape")
     page.locator("body").click()
     page.keyboard.press("p")
