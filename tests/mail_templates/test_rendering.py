@@ -1,5 +1,7 @@
 """Merge fields render right, fall back when empty, and nothing else gets through."""
 
+import tracemalloc
+
 import pytest
 
 from crm.mail_templates.rendering import ALL_FIELDS, TemplateError, check, render, render_subject
@@ -133,3 +135,15 @@ def test_the_starter_library_renders_cleanly_for_an_empty_contact(starter):
         assert "{{" not in text and "}}" not in text
         assert "Hi ," not in text and '""' not in text and " ," not in text
     assert body.startswith("Hi there,")
+
+
+def test_a_refused_expression_is_never_worked_out():
+    """Jinja's compiler folds constants: checking {{ 'a' * 300000000 }} must refuse it
+    without building the 300 MB string."""
+    tracemalloc.start()
+    try:
+        assert check("{{ 'a' * 300000000 }}")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000
