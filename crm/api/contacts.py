@@ -8,11 +8,12 @@ from marshmallow import Schema, fields, pre_dump, validate
 
 from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
 from crm.api.errors import ApiError
-from crm.api.schemas import PageArgs, envelope, page_of
+from crm.api.schemas import NON_BLANK, PageArgs, envelope, page_of
 from crm.backup.routes import vcard_response
 from crm.contacts import services
 from crm.contacts.fields import (
     MAX_OTHER_EMAILS,
+    NAME_OR_EMAIL_FIELDS,
     TEXT_LIMITS,
     clean_contact,
     require_name_or_email,
@@ -68,6 +69,18 @@ class ContactInSchema(Schema):
         validate=validate.Length(max=MAX_OTHER_EMAILS),
         metadata={"description": "Further addresses of the same person"},
     )
+
+
+class ContactCreateSchema(ContactInSchema):
+    """A new contact: as ContactInSchema, with a name or an email."""
+
+    class Meta:
+        openapi = {
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string", "pattern": NON_BLANK}}}
+                for name in NAME_OR_EMAIL_FIELDS
+            ]
+        }
 
 
 class ContactSchema(Schema):
@@ -160,7 +173,7 @@ def list_contacts(args: dict):
 
 
 @blp.post("")
-@blp.arguments(ContactInSchema)
+@blp.arguments(ContactCreateSchema)
 @blp.response(201, ContactSchema)
 @blp.alt_response(422, schema="Error")
 def create_contact(data: dict):

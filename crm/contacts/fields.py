@@ -104,6 +104,8 @@ _HANDLE = re.compile(r"^@?([A-Za-z0-9_.]{1,64})$")
 
 
 NAME_OR_EMAIL = "A contact needs a name or an email address."
+# One of these must be set (the API's document says so too, as an anyOf).
+NAME_OR_EMAIL_FIELDS = ("first_name", "last_name", "email")
 
 
 def require_name_or_email(values: Mapping[str, object], result: Cleaned) -> None:
@@ -111,7 +113,7 @@ def require_name_or_email(values: Mapping[str, object], result: Cleaned) -> None
     update, and every import row ask this of the contact as it will be stored)."""
     if "email" in result.errors:
         return
-    if not (values.get("first_name") or values.get("last_name") or values.get("email")):
+    if not any(values.get(name) for name in NAME_OR_EMAIL_FIELDS):
         result.add_error("first_name", NAME_OR_EMAIL)
 
 

@@ -54,7 +54,11 @@ def test_no_call_fails_or_breaks_its_schema(app, api, make_contact, user):
 
 # Operations whose acceptance turns on what no schema can state, and why.
 RULES_BEYOND_THE_SCHEMA = {
-    ("POST", "/api/v1/contacts"): "a contact needs a name or an email (one of three fields)",
+    # The document states "a name or an email" (an anyOf); what it cannot state: a phone
+    # as phonenumbers reads it for the contact's country, a country pycountry knows, a
+    # social handle or a link on that network, email-validator's domain rules, and an
+    # address the account already has.
+    ("POST", "/api/v1/contacts"): "phone, country, handles, email domains, a taken address",
     ("POST", "/api/v1/contacts/import"): "the file's contents must be a readable CSV or vCard",
     ("POST", "/api/v1/releases"): "a UPC's check digit",
     ("PATCH", "/api/v1/releases/{release_id}"): "a UPC's check digit",
@@ -104,3 +108,15 @@ def test_the_documents_years_are_the_rules_years():
 
     years = [y for y in range(1000, 10_000) if re.match(YEARS_PATTERN, f"{y}-01-01")]
     assert (years[0], years[-1], len(years)) == (FIRST_YEAR, LAST_YEAR, LAST_YEAR - FIRST_YEAR + 1)
+
+
+def test_the_document_says_a_new_contact_needs_a_name_or_an_email(app):
+    from crm.contacts.fields import NAME_OR_EMAIL_FIELDS
+
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    create = document["components"]["schemas"]["ContactCreate"]
+    assert [branch["required"] for branch in create["anyOf"]] == [
+        [name] for name in NAME_OR_EMAIL_FIELDS
+    ]
+    body = document["paths"]["/api/v1/contacts"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/ContactCreate")
