@@ -75,17 +75,54 @@ HEADER = [
 ]  # fmt: skip
 
 
-def is_vcard(data: bytes) -> bool:
-    head = data[:200].lstrip(b"\xef\xbb\xbf \t\r\n").upper()
-    return head.startswith(b"BEGIN:VCARD")
+def is_vcard(head: str) -> bool:
+    """Whether a file's first characters (decoded) open a vCard."""
+    return head[:200].lstrip("\ufeff \t\r\n").upper().startswith("BEGIN:VCARD")
 
 
 class NotAVCard(ValueError):
     """A .vcf file vobject cannot read, with the reason."""
 
 
+# Google's own group, which every contact of a Google export is in: not a tag of theirs.
+SYSTEM_CATEGORIES = {"mycontacts"}
+
+
 def _values(card, name: str) -> list:
     return [line.value for line in card.contents.get(name, [])]
+
+
+def _types(line) -> set[str]:
+    """A property's types, however the version writes them: TYPE=WORK,PREF (3.0), bare
+    WORK;PREF (2.1, which vobject files under TYPE) or PREF=1 (4.0)."""
+    types = {t.lower() for value in line.params.get("TYPE", []) for t in value.split(",")}
+    if line.params.get("PREF"):
+        types.add("pref")
+    return types
+
+
+def _ranked(card, name: str, last: frozenset[str] = frozenset()) -> list[str]:
+    """A property's values, the preferred first and the kinds in `last` (a fax) at the
+    end, else in the card's order."""
+    lines = card.contents.get(name, [])
+    order = sorted(
+        range(len(lines)),
+        key=lambda i: (bool(_types(lines[i]) & last), "pref" not in _types(lines[i]), i),
+    )
+    values = (str(lines[i].value).strip() for i in order)
+    return [value for value in values if value]
+
+
+def _unescaped(url: str) -> str:
+    """Apple and Google write a URL's colon escaped (https\\://), which vCard 3.0 does
+    not ask for and vobject leaves as it is."""
+    return url.replace("\\:", ":")
+
+
+def _is_a_company(card, company: str) -> bool:
+    """A card for a company, not a person: Apple marks it, others repeat ORG as FN."""
+    shown_as = _first(card, "x-abshowas").upper()
+    return shown_as == "COMPANY" or (bool(company) and _first(card, "fn") == company)
 
 
 def _first(card, name: str) -> str:
@@ -99,26 +136,26 @@ def _row(card) -> list[str]:
     if name:
         given = " ".join(filter(None, [name[0].value.given, name[0].value.additional])).strip()
         family = str(name[0].value.family or "").strip()
-    if not (given or family):
-        given = _first(card, "fn")
-    emails = [str(v).strip() for v in _values(card, "email") if str(v).strip()]
-    phones = [str(v).strip() for v in _values(card, "tel") if str(v).strip()]
+    emails = _ranked(card, "email")
+    phones = _ranked(card, "tel", last=frozenset({"fax", "pager"}))
     org = card.contents.get("org")
     company = ""
     if org:
         value = org[0].value
         company = str(value[0] if isinstance(value, list) and value else value).strip()
+    if not (given or family) and not (emails and _is_a_company(card, company)):
+        given = _first(card, "fn")
     city = country = ""
     if card.contents.get("adr"):
         address = card.contents["adr"][0].value
         city, country = str(address.city or "").strip(), str(address.country or "").strip()
-    urls = [str(v).strip() for v in _values(card, "url") if str(v).strip()]
+    urls = [_unescaped(url) for url in _ranked(card, "url")]
     website = next((u for u in urls if "linkedin.com" not in u), "")
     linkedin = next((u for u in urls if "linkedin.com" in u), "")
     social = {"instagram": "", "twitter": "", "tiktok": ""}
     for line in card.contents.get("x-socialprofile", []):
         kind = ",".join(line.params.get("TYPE", [])).lower()
-        value = str(line.value).strip()
+        value = _unescaped(str(line.value).strip())
         for word, field in SOCIAL.items():
             if (word in kind or f"{word}.com" in value) and not social[field]:
                 social[field] = value
@@ -130,18 +167,23 @@ def _row(card) -> list[str]:
         phones[0] if phones else "", phones[1] if len(phones) > 1 else "",
         "; ".join(phones[2:]), company, _first(card, "title"), city, country, website,
         social["instagram"], social["twitter"], social["tiktok"], linkedin,
-        "; ".join(c.strip() for c in categories if c.strip()), _first(card, "note"),
+        "; ".join(c.strip() for c in categories if c.strip().lower() not in SYSTEM_CATEGORIES
+                  and c.strip()),
+        _first(card, "note"),
     ]  # fmt: skip
 
 
-def vcard_to_csv(data: bytes) -> bytes:
-    """A .vcf file as the CSV the import engine reads (UTF-8), a row a card."""
-    text = data.decode("utf-8-sig", errors="replace")
+def vcard_to_csv(text: str) -> bytes:
+    """A .vcf file (decoded: Outlook writes Windows-1252, others UTF-8) as the CSV the
+    import engine reads (UTF-8), a row a card. allowQP: vCard 2.1's quoted-printable
+    values run on over soft line breaks (a trailing =)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
     try:
-        for card in vobject.readComponents(text, ignoreUnreadable=True):
+        for card in vobject.readComponents(
+            text.lstrip("\ufeff"), ignoreUnreadable=True, allowQP=True
+        ):
             if card.name.upper() == "VCARD":
                 writer.writerow(_row(card))
     except Exception as exc:  # vobject raises its own ParseError and plain ValueErrors

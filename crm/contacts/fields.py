@@ -4,6 +4,7 @@ nowhere."""
 
 from __future__ import annotations
 
+import gettext
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -175,9 +176,37 @@ def clean_other_emails(value: object, main: object = "") -> list[str]:
     return list(seen.values())
 
 
+# The languages whose country names an address book may hold (Outlook in German writes
+# "Deutschland", in French "Allemagne"): pycountry carries ISO 3166's names translated.
+COUNTRY_NAME_LANGUAGES = (
+    "de", "fr", "es", "it", "nl", "pt", "pt_BR", "sv", "da", "nb_NO", "fi", "is", "pl", "cs",
+    "sk", "hu", "ro", "hr", "sl", "el", "tr", "ru", "uk", "ja", "ko", "zh_CN", "zh_TW",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _countries_by_translated_name() -> dict[str, str]:
+    """Folded name in any of COUNTRY_NAME_LANGUAGES -> alpha-2, built once on first use."""
+    names: dict[str, str] = {}
+    for language in COUNTRY_NAME_LANGUAGES:
+        try:
+            translation = gettext.translation(
+                "iso3166-1", pycountry.LOCALES_DIR, languages=[language]
+            )
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attribute in ("name", "common_name", "official_name"):
+                name = getattr(country, attribute, None)
+                if name:
+                    names.setdefault(fold(translation.gettext(name)), country.alpha_2)
+    return names
+
+
 @lru_cache(maxsize=1024)
 def country_code(country: str) -> str | None:
-    """ISO 3166 alpha-2 code for a country name or code, when it is a known one."""
+    """ISO 3166 alpha-2 code for a country name or code, when it is a known one: in
+    English, or in one of COUNTRY_NAME_LANGUAGES."""
     word = country.strip()
     if not word:
         return None
@@ -187,7 +216,7 @@ def country_code(country: str) -> str | None:
     try:
         return pycountry.countries.lookup(word).alpha_2
     except LookupError:
-        return None
+        return _countries_by_translated_name().get(fold(word))
 
 
 @lru_cache(maxsize=1024)
@@ -306,7 +335,9 @@ def clean_list(value: object) -> list[str]:
 
 def clean_text(name: str, value: object) -> str:
     text = str(value or "").strip()
-    if name != "notes":
+    if name == "notes":  # a form's textarea and vCard 2.1 send CRLF: one kind of line break
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    else:
         text = " ".join(text.split())
     limit = TEXT_LIMITS.get(name)
     if limit and len(text) > limit:

@@ -136,15 +136,16 @@ def open_csv(data: bytes) -> CsvFile:
     """Decode and inspect an uploaded file, refusing what is not a CSV with a clear reason."""
     if not data.strip():
         raise UnreadableFile("The file is empty.")
-    if is_vcard(data):
+    encoding = detect_encoding(data[:SNIFF_BYTES])
+    if is_vcard(data[:SNIFF_BYTES].decode(encoding, errors="ignore")):
         # Address books exported as vCard go through the same mapping, preview and undo.
         try:
-            data = vcard_to_csv(data)
+            data = vcard_to_csv(data.decode(encoding, errors="replace"))
         except NotAVCard as exc:
             raise UnreadableFile(str(exc)) from None
         if data.count(b"\n") < 2:
             raise UnreadableFile("This vCard file holds no contact card.")
-    encoding = detect_encoding(data[:SNIFF_BYTES])
+        encoding = "utf-8"
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:

@@ -167,3 +167,18 @@ def test_every_way_in_and_out_knows_every_contact_field():
     assert HEADER == list(CONTACT_FIELDS)
     form_fields = {name for name in vars(ContactForm) if not name.startswith("_")}
     assert fields <= form_fields, fields - form_fields
+
+
+def test_notes_keep_their_lines_with_one_kind_of_line_break():
+    """A form's textarea sends CRLF, vCard 2.1 writes =0D=0A: stored as \\n either way."""
+    assert clean(first_name="A", notes="one\r\ntwo\rthree\n").values["notes"] == "one\ntwo\nthree"
+
+
+@pytest.mark.parametrize(
+    "written, country",
+    [("Deutschland", "Germany"), ("Royaume-Uni", "United Kingdom"), ("España", "Spain"),
+     ("österreich", "Austria"), ("日本", "Japan")],
+)  # fmt: skip
+def test_a_country_written_in_another_language_is_known(written, country):
+    """Outlook in German exports "Deutschland": pycountry's translations of ISO 3166."""
+    assert clean(first_name="A", country=written).values["country"] == country
