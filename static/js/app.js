@@ -332,6 +332,11 @@ document.querySelectorAll("[data-contact-picker]").forEach((picker) => {
     }
   });
   input.addEventListener("blur", () => setTimeout(close, 100));
+  // Letters typed before this script ran (a slow page) are a search too.
+  if (input.value !== input.defaultValue) {
+    value.value = "";
+    search();
+  }
 });
 
 // Compose: choosing a template (or another release or contact) fills in the subject and
