@@ -13,7 +13,8 @@ from tests.e2e.conftest import screenshot, sign_up
 emails = (f"artist{i}@e2e.example" for i in itertools.count())
 
 
-def test_sign_up_add_a_contact_and_find_it(page):
+def test_sign_up_add_a_contact_and_find_it(sized_page):
+    page = sized_page
     sign_up(page, next(emails))
     page.goto("/contacts/new")
     page.get_by_label("First name").fill("Björk")
@@ -27,10 +28,11 @@ def test_sign_up_add_a_contact_and_find_it(page):
     page.get_by_role("searchbox", name="Search").fill("bjork northern")
     page.get_by_role("button", name="Apply", exact=True).click()
     expect(page.get_by_role("link", name="Björk Guðmundsdóttir")).to_be_visible()
-    screenshot(page, "contact-search")
+    screenshot(page, f"contact-search-{page.viewport_size['width']}")
 
 
-def test_import_a_csv_map_a_column_preview_and_import(page, tmp_path):
+def test_import_a_csv_map_a_column_preview_and_import(sized_page, tmp_path):
+    page = sized_page
     sign_up(page, next(emails))
     source = tmp_path / "sheet.csv"
     source.write_text(
@@ -46,14 +48,15 @@ def test_import_a_csv_map_a_column_preview_and_import(page, tmp_path):
     page.get_by_role("button", name="Update preview").click()
     counts = page.locator("#import-counts").inner_text()
     assert "1 new" in counts and "1 rejected" in counts
-    screenshot(page, "import-preview")
+    screenshot(page, f"import-preview-{page.viewport_size['width']}")
     page.get_by_role("button", name="Import 2 rows").click()
     page.get_by_role("heading", name="Rejected rows").wait_for()
     assert "@-sign" in page.content()
-    screenshot(page, "import-result")
+    screenshot(page, f"import-result-{page.viewport_size['width']}")
 
 
-def test_preview_a_template_against_a_contact_as_you_type(page):
+def test_preview_a_template_against_a_contact_as_you_type(sized_page):
+    page = sized_page
     sign_up(page, next(emails))
     page.goto("/contacts/new")
     page.get_by_label("First name").fill("Ana")
@@ -70,10 +73,11 @@ def test_preview_a_template_against_a_contact_as_you_type(page):
     assert page.locator("mark.fallback").first.inner_text() == "me"
     page.get_by_label("Body").fill("{{ contact.frist_name }}")
     page.locator("[data-preview-errors]").get_by_text("Unknown merge field").wait_for()
-    screenshot(page, "template-preview")
+    screenshot(page, f"template-preview-{page.viewport_size['width']}")
 
 
-def test_bulk_pitch_see_follow_ups_log_a_reply_and_drag_on_the_board(page):
+def test_bulk_pitch_see_follow_ups_log_a_reply_and_drag_on_the_board(sized_page):
+    page = sized_page
     sign_up(page, next(emails))
     for name in ("Cleo", "Dev"):
         page.goto("/contacts/new")
@@ -95,7 +99,7 @@ def test_bulk_pitch_see_follow_ups_log_a_reply_and_drag_on_the_board(page):
     page.goto("/")  # the first follow-ups fall due in 7 days
     week = page.locator("section", has=page.get_by_role("heading", name="Next 7 days"))
     expect(week.get_by_text("Follow up #1 with Cleo")).to_be_visible()
-    screenshot(page, "dashboard")
+    screenshot(page, f"dashboard-{page.viewport_size['width']}")
     page.goto("/pitches/")
     page.get_by_role("link", name="Cleo").click()
     page.get_by_label("Outcome").select_option("interested")
@@ -103,12 +107,17 @@ def test_bulk_pitch_see_follow_ups_log_a_reply_and_drag_on_the_board(page):
     page.get_by_text("its follow-ups are cancelled").wait_for()
     page.goto("/pitches/board")
     card = page.locator("article[data-pitch-id]").filter(has_text="Dev")
-    card.drag_to(page.locator('section[data-status="won"]'))
+    if page.viewport_size["width"] >= 576:
+        card.drag_to(page.locator('section[data-status="won"]'))
+    else:  # one column at a time: the card's own menu
+        page.get_by_label("Move Dev to").select_option(label="Won")
+        card.get_by_role("button", name="Move").click()
     page.locator('section[data-status="won"]').get_by_role("link", name="Dev").wait_for()
-    screenshot(page, "board")
+    screenshot(page, f"board-{page.viewport_size['width']}")
 
 
-def test_export_downloads_a_csv(page):
+def test_export_downloads_a_csv(sized_page):
+    page = sized_page
     sign_up(page, next(emails))
     page.goto("/contacts/new")
     page.get_by_label("First name").fill("Ana")
@@ -155,11 +164,12 @@ def _import(page, name: str, counts: list[str]) -> str:
     return page.url
 
 
-def test_a_new_user_brings_in_their_whole_address_book(page, tmp_path):
+def test_a_new_user_brings_in_their_whole_address_book(sized_page, tmp_path):
     """The import as the issue's 'done when' tells it: a Google Contacts export, an Outlook
     export and a hand-made sheet through the browser; the mapping and preview of each;
     every good row in and every bad row back with its reason; one import undone; and the
     rest exported to a file Excel opens cleanly."""
+    page = sized_page
     sign_up(page, next(emails))
 
     # Google Contacts: dropped on the upload box.
@@ -374,7 +384,8 @@ def test_1284_filtered_contacts_get_a_tag_in_one_action_which_is_then_undone(siz
     assert "No contacts match" in page.locator("main").inner_text()
 
 
-def test_keyboard_shortcuts_and_a_quick_add_from_any_page(page):
+def test_keyboard_shortcuts_and_a_quick_add_from_any_page(sized_page):
+    page = sized_page
     sign_up(page, next(emails))
     page.goto("/pitches/")
     page.keyboard.press("?")
@@ -397,7 +408,8 @@ def test_keyboard_shortcuts_and_a_quick_add_from_any_page(page):
     page.wait_for_url("**/pitches/new")
 
 
-def test_role_and_tags_are_changed_in_place_on_the_list(page):
+def test_role_and_tags_are_changed_in_place_on_the_list(sized_page):
+    page = sized_page
     sign_up(page, next(emails))
     page.goto("/contacts/new")
     page.get_by_label("First name").fill("Ravi")
