@@ -8,6 +8,8 @@ digest job itself sends each account at most one digest a day."""
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -125,6 +127,11 @@ def worker_command() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = current_app._get_current_object()
     freeze_start_up_heap()  # a process that lives for weeks, like the web server's
+    # systemd, Docker and `make run` stop it with SIGTERM: like Ctrl-C, it then stops
+    # between rounds (a pass under way finishes first), instead of dying mid-email. A
+    # shell without job control starts `worker &` with SIGINT ignored, so Ctrl-C alone
+    # would not reach it.
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(0))
     scheduler = BlockingScheduler(timezone="UTC")
     for job in jobs(app):
         scheduler.add_job(**job)

@@ -192,8 +192,13 @@ def test_the_worker_process_reminds_what_falls_due_while_it_runs(
         assert len(inbox.messages) == 2
         assert worker.poll() is None, log.read_text()
     finally:
-        worker.send_signal(signal.SIGINT)  # Ctrl-C: stops between rounds
-        assert worker.wait(timeout=30) == 0, log.read_text()
+        worker.send_signal(signal.SIGTERM)  # systemd's stop, make run's: between rounds
+        try:
+            assert worker.wait(timeout=30) == 0, log.read_text()
+        finally:
+            if worker.poll() is None:  # never left behind to remind another test's data
+                worker.kill()
+                worker.wait()
 
 
 def test_a_pass_that_died_after_claiming_gives_back_after_the_lease(app, inbox, due):
