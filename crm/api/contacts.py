@@ -16,6 +16,7 @@ from crm.contacts.fields import (
     NAME_OR_EMAIL_FIELDS,
     TEXT_LIMITS,
     clean_contact,
+    home_region,
     require_name_or_email,
 )
 from crm.db import get_session, transaction
@@ -178,7 +179,7 @@ def list_contacts(args: dict):
 @blp.alt_response(422, schema="Error")
 def create_contact(data: dict):
     """Create a contact. It needs a name or an email; emails are unique per account."""
-    cleaned = clean_contact(data)
+    cleaned = clean_contact(data, home=home_region(api_account().timezone))
     if not cleaned.ok:
         raise ApiError(422, fields=cleaned.errors)
     return _save(cleaned.values)
@@ -201,7 +202,7 @@ def update_contact(data: dict, contact_id: int):
     contact = owned_or_404(Contact, contact_id, "contact")
     if "phone" in data and "country" not in data:
         data = {**data, "country": contact.country}  # a local number needs the country
-    cleaned = clean_contact(data, partial=True)
+    cleaned = clean_contact(data, partial=True, home=home_region(api_account().timezone))
     require_name_or_email({**services.contact_values(contact), **cleaned.values}, cleaned)
     if not cleaned.ok:
         raise ApiError(422, fields=cleaned.errors)

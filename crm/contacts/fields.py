@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -236,11 +237,27 @@ def clean_country(value: str) -> str:
     return getattr(country, "common_name", None) or country.name
 
 
-def clean_phone(value: str, country: str = "") -> str:
+@lru_cache(maxsize=64)
+def home_region(time_zone: str) -> str | None:
+    """The country of an account's time zone (Europe/London: GB), from the IANA table that
+    tzdata carries: a number written without its country code in the artist's own book is
+    most likely from where they live, as a phone reads it. None for UTC and the like."""
+    with resources.files("tzdata").joinpath("zoneinfo", "zone.tab").open(encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("#"):
+                code, _coordinates, zone, *_ = line.rstrip("\n").split("\t")
+                if zone == time_zone:
+                    return code
+    return None
+
+
+def clean_phone(value: str, country: str = "", home: str | None = None) -> str:
+    """A phone number in international format. Without a country code it is read as a
+    number of the contact's country, else of `home` (the account's, see home_region)."""
     value = value.strip()
     if not value:
         return ""
-    region = country_code(country) if country else None
+    region = (country_code(country) if country else None) or home
     if region is None and value.startswith("00"):
         value = "+" + value[2:]  # the international prefix most of the world dials
     try:
@@ -345,11 +362,15 @@ def clean_text(name: str, value: object) -> str:
     return text
 
 
+def _phone_rule(home: str | None) -> Rule:
+    return lambda value, raw: clean_phone(str(value), str(raw.get("country") or ""), home)
+
+
 # How each field is cleaned, given its raw value and the whole raw input (a phone number
 # reads the country); a field not listed here is text.
 _CLEANERS: dict[str, Callable[[object, Mapping[str, object]], object]] = {
     "email": lambda value, raw: clean_email(str(value)),
-    "phone": lambda value, raw: clean_phone(str(value), str(raw.get("country") or "")),
+    "phone": _phone_rule(None),
     "role": lambda value, raw: clean_role(str(value)),
     "country": lambda value, raw: clean_country(clean_text("country", value)),
     "genres": lambda value, raw: clean_list(value),
@@ -372,14 +393,18 @@ def _text_rule(name: str) -> Rule:
 RULES: dict[str, Rule] = {name: _CLEANERS.get(name) or _text_rule(name) for name in CONTACT_FIELDS}
 
 
-def clean_contact(raw: Mapping[str, object], *, partial: bool = False) -> Cleaned:
+def clean_contact(
+    raw: Mapping[str, object], *, partial: bool = False, home: str | None = None
+) -> Cleaned:
     """Validate raw input (strings, or lists and booleans from JSON) into storable values.
 
     With `partial`, only the fields present are cleaned (an API PATCH or an import row
-    merging into an existing contact); otherwise missing fields count as empty.
+    merging into an existing contact); otherwise missing fields count as empty. `home`:
+    the account's country (home_region), for phone numbers without a country code.
     """
     names = [n for n in CONTACT_FIELDS if n in raw] if partial else CONTACT_FIELDS
-    result = clean_fields(raw, RULES, names)
+    rules = RULES if home is None else {**RULES, "phone": _phone_rule(home)}
+    result = clean_fields(raw, rules, names)
     if not partial:
         require_name_or_email(result.values, result)
     return result

@@ -25,7 +25,8 @@ class ContactForm(BaseForm):
     phone = StringField(
         "Phone",
         render_kw={"type": "tel"},
-        description="With the country code, or set the country below.",
+        description="With the country code, or set the country below; without either,"
+        " it is read as a number of your own country (the one of your time zone).",
     )
     role = SelectField(
         "Role",
@@ -56,11 +57,16 @@ class ContactForm(BaseForm):
 
     cleaned: dict
 
+    def __init__(self, *args, home: str | None = None, **kwargs):
+        """`home`: the account's country, for a phone without a country code."""
+        super().__init__(*args, **kwargs)
+        self.home = home
+
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
         raw = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
-        result = clean_contact(raw)
+        result = clean_contact(raw, home=self.home)
         self.add_errors(result.errors)
         self.cleaned = result.values
         return result.ok

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from crm.accounts.current import current_account, owned_or_404
 from crm.contacts import changes, saved_views, services
-from crm.contacts.fields import clean_contact, clean_list
+from crm.contacts.fields import clean_contact, clean_list, home_region
 from crm.contacts.forms import CompanyForm, ContactForm, NoteForm
 from crm.contacts.timeline import contact_timeline
 from crm.db import get_session, transaction
@@ -306,7 +306,7 @@ def export_csv():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    form = ContactForm()
+    form = ContactForm(home=home_region(current_account().timezone))
     if form.validate_on_submit():
         session, account = get_session(), current_account()
         try:
@@ -370,7 +370,10 @@ def delete_note(note_id: int):
 def edit(contact_id: int):
     contact = owned_or_404(Contact, contact_id)
     values = ContactForm.data_from(services.contact_values(contact))
-    form = ContactForm(data=values if request.method == "GET" else None)
+    form = ContactForm(
+        data=values if request.method == "GET" else None,
+        home=home_region(current_account().timezone),
+    )
     if form.validate_on_submit():
         session, account = get_session(), current_account()
         try:

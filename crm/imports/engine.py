@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.bulk import bulk_load, refresh_statistics
-from crm.contacts.fields import CONTACT_FIELDS
+from crm.contacts.fields import CONTACT_FIELDS, home_region
 from crm.contacts.search import search_index_loading
 from crm.contacts.services import (
     Resolver,
@@ -145,7 +145,8 @@ def run_import(
             connection = session.connection()
             stack.enter_context(bulk_load(connection, WRITTEN_TABLES, csv_file.most_rows))
             stack.enter_context(search_index_loading(connection, csv_file.most_rows))
-        for row_number, cells, cleaned in cleaned_rows(csv_file, mapping, helper):
+        home = home_region(account.timezone)
+        for row_number, cells, cleaned in cleaned_rows(csv_file, mapping, helper, home=home):
             row = planner.plan(row_number, cells, cleaned)
             if dry_run:
                 for index in ignored:

@@ -20,19 +20,25 @@ from crm.imports.rules import CHUNK, Cleaned, clean_cells
 HELPER_FROM_CHARS = 4_000_000
 
 
-def _clean_chunk(chunk: list[list[str]], mapping: list[str]) -> list[Cleaned]:
-    return [clean_cells(cells, mapping) for cells in chunk]
+def _clean_chunk(chunk: list[list[str]], mapping: list[str], home: str | None) -> list[Cleaned]:
+    return [clean_cells(cells, mapping, home) for cells in chunk]
 
 
 def cleaned_rows(
-    csv_file: CsvFile, mapping: list[str], helper: bool, *, head_start: bool = True
+    csv_file: CsvFile,
+    mapping: list[str],
+    helper: bool,
+    *,
+    head_start: bool = True,
+    home: str | None = None,
 ) -> Iterator[tuple[int, list[str], Cleaned]]:
     """Each row with its cleaning, in file order. With `helper`, a second process cleans
     chunks a little ahead of the caller (on another core), a bounded number at a time;
-    with `head_start`, this process cleans the first chunks while the helper starts."""
+    with `head_start`, this process cleans the first chunks while the helper starts.
+    `home`: the account's country (crm.contacts.fields.home_region)."""
     if not helper:
         for row_number, cells in csv_file.rows():
-            yield row_number, cells, clean_cells(cells, mapping)
+            yield row_number, cells, clean_cells(cells, mapping, home)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a threaded web process
     with ProcessPoolExecutor(
@@ -46,10 +52,11 @@ def cleaned_rows(
             chunk = next(chunks, None)
             if chunk is None:
                 return
-            yield from ((n, cells, clean_cells(cells, mapping)) for n, cells in chunk)
+            yield from ((n, cells, clean_cells(cells, mapping, home)) for n, cells in chunk)
         ahead: deque = deque()
         for chunk in chunks:
-            ahead.append((chunk, pool.submit(_clean_chunk, [c for _n, c in chunk], mapping)))
+            cells = [c for _n, c in chunk]
+            ahead.append((chunk, pool.submit(_clean_chunk, cells, mapping, home)))
             if len(ahead) > 2:
                 yield from _with_cleaning(*ahead.popleft())
         while ahead:

@@ -114,11 +114,14 @@ def _spread(raw: dict[str, str], more: dict[str, list[str]]) -> None:
             raw[target] = "; ".join((raw[target], *cells))
 
 
-def clean_row(raw: dict[str, str], guess_role: bool = False) -> tuple[dict, dict[str, list[str]]]:
+def clean_row(
+    raw: dict[str, str], guess_role: bool = False, home: str | None = None
+) -> tuple[dict, dict[str, list[str]]]:
     """Clean a row's given fields with the contact rules; a row needs a name or an email.
     With `guess_role`, a row without a role gets the one its title, groups or company
-    suggest, marked as a guess (crm.contacts.roles)."""
-    result = clean_contact(raw, partial=True)
+    suggest, marked as a guess (crm.contacts.roles). `home`: the account's country, for
+    phones without a country code."""
+    result = clean_contact(raw, partial=True, home=home)
     values: dict[str, Any] = {
         k: v for k, v in result.values.items() if v not in ("", None, [], False)
     }
@@ -259,13 +262,13 @@ class Planner:
 Cleaned = tuple[dict | None, str, dict | None]
 
 
-def clean_cells(cells: list[str], mapping: list[str]) -> Cleaned:
+def clean_cells(cells: list[str], mapping: list[str], home: str | None = None) -> Cleaned:
     raw = raw_values(cells, mapping)
     if not raw:
         return None, "", None
     # A role is guessed only for files that have no role column: where one is mapped, an
     # empty cell means "no role" (a Stagedoor export imported again comes back the same).
-    values, errors = clean_row(raw, guess_role="role" not in mapping)
+    values, errors = clean_row(raw, guess_role="role" not in mapping, home=home)
     if errors:
         return values, rejection_message(errors), None
     # From the company's name as given: it folds as the name of the company it resolves to.

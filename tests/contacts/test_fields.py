@@ -182,3 +182,20 @@ def test_notes_keep_their_lines_with_one_kind_of_line_break():
 def test_a_country_written_in_another_language_is_known(written, country):
     """Outlook in German exports "Deutschland": pycountry's translations of ISO 3166."""
     assert clean(first_name="A", country=written).values["country"] == country
+
+
+def test_a_local_number_is_read_as_one_of_the_artists_own_country():
+    """In London, 07700 900123 in their own book is a UK mobile, as their phone reads it;
+    a contact's own country comes first; with no country to go by, the number is refused
+    with what to do."""
+    from crm.contacts.fields import home_region
+
+    assert home_region("Europe/London") == "GB" and home_region("UTC") is None
+    home = home_region("Europe/London")
+    assert (
+        clean_contact({"first_name": "A", "phone": "07700 900123"}, home=home).values["phone"]
+        == "+44 7700 900123"
+    )
+    berlin = clean_contact({"first_name": "A", "phone": "030 1234567", "country": "DE"}, home=home)
+    assert berlin.values["phone"] == "+49 30 1234567"
+    assert "Add the country code" in clean(first_name="A", phone="07700 900123").errors["phone"][0]

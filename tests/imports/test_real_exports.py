@@ -213,3 +213,15 @@ def test_after_an_import_the_artist_fixes_roles_for_a_whole_list(logged_in, sess
     assert not any(c.role_inferred for c in book.values())
     refused = logged_in.submit("/contacts/roles", {"role": "none", "new_role": "boss"})
     assert "Choose the role" in logged_in.get(refused.headers["Location"]).get_data(as_text=True)
+
+
+def test_local_numbers_in_an_artists_own_book_are_of_their_country(session, user, make_user):
+    """The artist lives in London (their time zone): the numbers of their sheet written
+    without +44 are UK numbers, not rejected rows; an account on UTC is told what to do."""
+    text = sheet(["Name", "Email", "Phone"], ["Ana Okafor", "ana@x.example", "07700 900123"])
+    _record, summary = run(session, user, text)
+    assert (summary.created, summary.rejected) == (1, 0)
+    assert contacts(session, user)["ana@x.example"].phone == "+44 7700 900123"
+    nowhere = make_user("utc@example.com", timezone="UTC")
+    _record, summary = run(session, nowhere, text)
+    assert summary.rejected == 1 and "Add the country code" in summary.errors[0].message
