@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, func, select, text
 
 # Below this many rows, maintaining the indexes row by row costs less than rebuilding them.
 REBUILD_FROM_ROWS = 10_000
@@ -42,6 +42,40 @@ def insert_rows(
     connection.exec_driver_sql(
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", rows
     )
+
+
+def with_defaults(table: Table, rows: list[dict]) -> tuple[list[str], list[tuple]] | None:
+    """Rows given as dicts with the same keys, as columns and tuples for insert_rows, the
+    columns they leave out given their Python-side defaults as SQLAlchemy's insert() would
+    (a server default is the server's to fill). None when a default is SQL to work out."""
+    given = list(rows[0])
+    left_out = [c for c in table.columns if c.name not in given and c.default is not None]
+    if any(not (c.default.is_scalar or c.default.is_callable) for c in left_out):
+        return None
+    defaults = tuple(
+        c.default.arg if c.default.is_scalar else c.default.arg(None) for c in left_out
+    )
+    columns = [*given, *(c.name for c in left_out)]
+    return columns, [(*row.values(), *defaults) for row in rows]
+
+
+def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
+    """Ids for `count` new rows of `table`, known before the insert, so that one
+    executemany or COPY without RETURNING (which SQLite can only do a row at a time)
+    writes them all. On SQLite the caller's transaction must already hold the write lock
+    (it has written something), so that nobody takes these ids before its insert."""
+    if connection.dialect.name == "postgresql":
+        return list(
+            connection.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id'))"
+                    " FROM generate_series(1, :count)"
+                ),
+                {"table": table.name, "count": count},
+            )
+        )
+    start = connection.scalar(select(func.max(table.c.id))) or 0
+    return list(range(start + 1, start + count + 1))
 
 
 def _copy(connection: Connection, table: Table, columns: Sequence[str], rows: list) -> None:

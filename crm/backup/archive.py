@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import JSON, TypeDecorator
 
 from crm.backup.vcard import contact_card
-from crm.bulk import refresh_statistics
+from crm.bulk import insert_rows, refresh_statistics, reserve_ids, with_defaults
 from crm.contacts.fields import CONTACT_FIELDS, PLAIN_FIELDS, email_key
+from crm.contacts.search import insert_contacts
 from crm.contacts.services import Resolver, derived_fields
 from crm.db import table_of, utcnow
 from crm.imports.export import contact_row, neutralise
@@ -577,15 +578,29 @@ class _Loader:
         return self.result
 
     def _insert(self, table: Table, rows: list[dict], old_ids: list[int] | None) -> None:
+        """Rows with new ids known before the insert (kept for the rows that point to
+        them), written by executemany or COPY: no RETURNING, no ORM."""
         if not rows:
             return
-        if old_ids is None:
-            self.session.execute(insert(table), rows)
-            return
-        new = self.session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-        ).scalars()
-        self.ids.setdefault(table.name, {}).update(zip(old_ids, new, strict=True))
+        connection = self.session.connection()
+        if old_ids is not None:
+            # The restore's first statement (clearing the starter templates) took
+            # SQLite's write lock: these ids stay this transaction's.
+            new = reserve_ids(connection, table, len(rows))
+            for row, new_id in zip(rows, new, strict=True):
+                row["id"] = new_id
+            self.ids.setdefault(table.name, {}).update(zip(old_ids, new, strict=True))
+        by_keys: dict[tuple, list[dict]] = {}
+        for row in rows:  # a file's rows share their keys; an odd one goes on its own
+            by_keys.setdefault(tuple(row), []).append(row)
+        for same in by_keys.values():
+            completed = with_defaults(table, same)
+            if completed is None:
+                connection.execute(insert(table), same)
+            elif table is table_of(Contact):
+                insert_contacts(connection, *completed)  # and SQLite's search index
+            else:
+                insert_rows(connection, table, *completed)
 
     def _load_part(self, part: TablePart) -> None:
         by_name = {c.name: c for c in part.columns}

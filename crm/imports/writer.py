@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from crm.bulk import insert_rows
+from crm.bulk import insert_rows, reserve_ids
 from crm.contacts.fields import PLAIN_FIELDS, email_key
 from crm.contacts.search import insert_contacts
 from crm.contacts.services import Resolver, apply_values, values_of
@@ -75,7 +75,8 @@ class Writer:
             return []
         now = utcnow()
         account_id = self.account.id
-        ids = self._reserve_ids(len(rows))
+        # This transaction holds SQLite's write lock since it wrote the import record.
+        ids = reserve_ids(self.session.connection(), table_of(Contact), len(rows))
         self.resolver.companies(r.values["company"] for r in rows if r.values.get("company"))
         records, labels = [], []
         for row, contact_id in zip(rows, ids, strict=True):
@@ -128,24 +129,6 @@ class Writer:
             [(import_id, i, ChangeAction.CREATED) for i in ids],
         )
         return list(ids)
-
-    def _reserve_ids(self, count: int) -> list[int]:
-        """Ids for `count` new contacts, known before the insert so that one executemany,
-        without RETURNING (which SQLite can only do a row at a time), writes them all."""
-        if self.session.bind.dialect.name == "postgresql":
-            return list(
-                self.session.scalars(
-                    text(
-                        "SELECT nextval(pg_get_serial_sequence('contacts', 'id')) "
-                        "FROM generate_series(1, :count)"
-                    ),
-                    {"count": count},
-                )
-            )
-        # SQLite: this transaction holds the database's write lock since it wrote the import
-        # record, so nobody else can take these ids before the insert below.
-        start = self.session.scalar(select(func.max(Contact.id))) or 0
-        return list(range(start + 1, start + count + 1))
 
     def update(self, rows: list[RowResult]) -> list[RowResult]:
         """Merge rows into their contacts; returns the rows that turned out to change nothing."""
