@@ -156,11 +156,21 @@ class Pitch(Base):
     __tablename__ = "pitches"
     __table_args__ = (
         Index("ix_pitches_account_id_status", "account_id", "status"),
-        # Covering indexes for the dashboard's counts (by release, and by role).
         Index("ix_pitches_account_id_release_id_status", "account_id", "release_id", "status"),
-        Index("ix_pitches_account_id_contact_role_status", "account_id", "contact_role", "status"),
+        # Covering the dashboard's one count of the pitches (by release, role and status).
+        Index(
+            "ix_pitches_account_id_release_id_contact_role_status",
+            "account_id",
+            "release_id",
+            "contact_role",
+            "status",
+        ),  # fmt: skip
         Index("ix_pitches_contact_id", "contact_id"),
         Index("ix_pitches_template_id", "template_id"),
+        # The board (the newest pitches first) and the reply rates by template, without
+        # walking every pitch of the account.
+        Index("ix_pitches_account_id_updated_at", "account_id", "updated_at"),
+        Index("ix_pitches_account_id_template_id_status", "account_id", "template_id", "status"),
         # The send pass's working set: scheduled pitches by when they are to go.
         Index("ix_pitches_status_send_at", "status", "send_at"),
         Index("ix_pitches_message_id", "message_id"),
@@ -235,8 +245,12 @@ class FollowUp(Base):
         # The reminder pass's working set, open follow-ups not reminded yet, by due time:
         # the reminded ones that users leave open pile up, and must not be walked through.
         Index("ix_follow_ups_state_reminded_at_due_at", "state", "reminded_at", "due_at"),
-        # The mailbox pass's follow-up emails, by due time.
+        # The mailbox pass's follow-up emails, by due time; and one account's, for the
+        # dashboard's "going out" (among its open reminders, which may be thousands).
         Index("ix_follow_ups_kind_state_due_at", "kind", "state", "due_at"),
+        Index(
+            "ix_follow_ups_account_id_kind_state_due_at", "account_id", "kind", "state", "due_at"
+        ),
     )
 
     id: Mapped[intpk]

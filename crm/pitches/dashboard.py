@@ -54,15 +54,16 @@ def dashboard():
     release_id = id_from(request.args.get("release_id"))
     stats = template_services.template_stats(session, account)
     templates = {t.id: t for t in session.scalars(owned(EmailTemplate, account))}
-    by_release = status_counts_by_release(session, account)
+    counts = pitch_counts(session, account)
+    by_release = status_counts_by_release(session, account, counts)
     return render_template(
         "pitches/dashboard.html",
         agenda=agenda(session, account),
         agenda_counted=AGENDA_COUNTED,
         by_release=by_release,
-        by_role=reply_rate_by_role(session, account),
+        by_role=reply_rate_by_role(counts),
         by_template=[(templates[tid], s) for tid, s in stats.items() if tid in templates],
-        funnel=funnel(session, account, release_id),
+        funnel=funnel(counts, release_id),
         releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
         release_id=release_id,
         statuses=shown_statuses(by_release),
@@ -181,51 +182,63 @@ def shown_statuses(by_release: list[tuple]) -> list[PitchStatus]:
     return [s for s in PitchStatus if s in MANUAL_STATUSES or s in used]
 
 
-def status_counts_by_release(session: Session, account: Account) -> list[tuple]:
+# (release id, contact's role, status, how many pitches)
+PitchCount = tuple[int | None, Role | None, PitchStatus, int]
+
+
+def pitch_counts(session: Session, account: Account) -> list[PitchCount]:
+    """The account's pitches counted by release, contact's role and status, in one scan
+    (a covering index): the dashboard's three tables are sums of these few hundred rows,
+    where three GROUP BYs read every pitch three times."""
+    return [
+        (release_id, role, status, count)
+        for release_id, role, status, count in session.execute(
+            select(Pitch.release_id, Pitch.contact_role, Pitch.status, func.count())
+            .where(owned_by(Pitch, account))
+            .group_by(Pitch.release_id, Pitch.contact_role, Pitch.status)
+        )
+    ]
+
+
+def status_counts_by_release(
+    session: Session, account: Account, counts: list[PitchCount]
+) -> list[tuple]:
     """((release id, title or None), {status: count}) for every release with pitches."""
-    rows = session.execute(
-        select(Pitch.release_id, Pitch.status, func.count())
-        .where(owned_by(Pitch, account))
-        .group_by(Pitch.release_id, Pitch.status)
-    ).all()
     titles = dict(
         session.execute(select(Release.id, Release.title).where(owned_by(Release, account))).all()
     )
     grouped: dict = {}
-    for release_id, status, count in rows:
-        grouped.setdefault((release_id, titles.get(release_id)), {})[status] = count
+    for release_id, _role, status, count in counts:
+        by_status = grouped.setdefault((release_id, titles.get(release_id)), {})
+        by_status[status] = by_status.get(status, 0) + count
     return sorted(grouped.items(), key=lambda item: (item[0][1] is None, item[0][1] or ""))
 
 
-def reply_rate_by_role(session: Session, account: Account) -> list[tuple[Role | None, int, int]]:
-    rows = session.execute(
-        select(Pitch.contact_role, Pitch.status, func.count())
-        .where(owned_by(Pitch, account), Pitch.status != PitchStatus.DRAFT)
-        .group_by(Pitch.contact_role, Pitch.status)
-    ).all()
+def reply_rate_by_role(counts: list[PitchCount]) -> list[tuple[Role | None, int, int]]:
+    """(role, pitches sent, pitches answered) for each role pitched."""
     totals: dict = {}
-    for role, status, count in rows:
+    for _release, role, status, count in counts:
+        if status == PitchStatus.DRAFT:
+            continue
         sent, replied = totals.get(role, (0, 0))
         totals[role] = (sent + count, replied + (count if status in REPLY_STATUSES else 0))
     return [(role, sent, replied) for role, (sent, replied) in totals.items()]
 
 
-def funnel(session: Session, account: Account, release_id: int | None) -> list[tuple[str, int]]:
+def funnel(counts: list[PitchCount], release_id: int | None) -> list[tuple[str, int]]:
     """Sent → replied → interested → won for one release (each stage counts those past it)."""
-    stmt = select(Pitch.status, func.count()).where(
-        owned_by(Pitch, account), Pitch.status != PitchStatus.DRAFT
-    )
-    if release_id:
-        stmt = stmt.where(Pitch.release_id == release_id)
-    counts = dict(session.execute(stmt.group_by(Pitch.status)).all())
-    sent = sum(counts.values())
-    replied = sum(counts.get(s, 0) for s in REPLY_STATUSES)
-    interested = counts.get(PitchStatus.INTERESTED, 0) + counts.get(PitchStatus.WON, 0)
+    by_status: dict[PitchStatus, int] = {}
+    for release, _role, status, count in counts:
+        if status != PitchStatus.DRAFT and (not release_id or release == release_id):
+            by_status[status] = by_status.get(status, 0) + count
+    sent = sum(by_status.values())
+    replied = sum(by_status.get(s, 0) for s in REPLY_STATUSES)
+    interested = by_status.get(PitchStatus.INTERESTED, 0) + by_status.get(PitchStatus.WON, 0)
     return [
         ("Sent", sent),
         ("Replied", replied),
         ("Interested", interested),
-        ("Won", counts.get(PitchStatus.WON, 0)),
+        ("Won", by_status.get(PitchStatus.WON, 0)),
     ]
 
 

@@ -357,7 +357,14 @@ def board(
 ) -> Board:
     """Loads only what a card shows (not the emails' subjects and bodies)."""
     stmt = owned(Pitch, account).options(
-        load_only(Pitch.id, Pitch.status, Pitch.contact_id, Pitch.release_id, Pitch.updated_at),
+        load_only(
+            Pitch.id,
+            Pitch.status,
+            Pitch.contact_id,
+            Pitch.release_id,
+            Pitch.sent_at,
+            Pitch.updated_at,
+        ),  # fmt: skip
         selectinload(Pitch.contact).load_only(Contact.first_name, Contact.last_name, Contact.email),
         selectinload(Pitch.release).load_only(Release.title),
     )
