@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import create_engine, insert, select, text
 
 from config import TestConfig
 from crm import create_app
@@ -28,10 +28,17 @@ PASSWORD = "benchmark password"
 
 
 def fresh_app(url: str | None = None):
-    """An app on a new, migrated SQLite database (or the given URL)."""
+    """An app on a new, migrated SQLite database, or on the given server's database, its
+    schema dropped and made anew first (never point it at data you keep)."""
     if url is None:
         folder = Path(tempfile.mkdtemp(prefix="stagedoor-bench-"))
         url = f"sqlite:///{folder / 'crm.sqlite3'}"
+    else:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
     upgrade(url)
     return create_app(TestConfig(url, WTF_CSRF_ENABLED=False))
 
