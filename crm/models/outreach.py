@@ -242,9 +242,12 @@ class FollowUp(Base):
         Index("ix_follow_ups_account_id_state_due_at", "account_id", "state", "due_at"),
         # The dashboard's "reminders keep failing" check looks at the few with attempts.
         Index("ix_follow_ups_account_id_reminder_attempts", "account_id", "reminder_attempts"),
-        # The reminder pass's working set, open follow-ups not reminded yet, by due time:
-        # the reminded ones that users leave open pile up, and must not be walked through.
-        Index("ix_follow_ups_state_reminded_at_due_at", "state", "reminded_at", "due_at"),
+        # The reminder pass's working set, open reminders not reminded yet, by due time:
+        # the reminded ones that users leave open pile up, and must not be walked through
+        # (with the kind in it too: else the planner takes the index below, which has them).
+        Index(
+            "ix_follow_ups_state_kind_reminded_at_due_at", "state", "kind", "reminded_at", "due_at"
+        ),
         # The mailbox pass's follow-up emails, by due time; and one account's, for the
         # dashboard's "going out" (among its open reminders, which may be thousands).
         Index("ix_follow_ups_kind_state_due_at", "kind", "state", "due_at"),
