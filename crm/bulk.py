@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
 
@@ -49,13 +50,16 @@ def with_defaults(table: Table, rows: list[dict]) -> tuple[list[str], list[tuple
     columns they leave out given their Python-side defaults as SQLAlchemy's insert() would
     (a server default is the server's to fill). None when a default is SQL to work out."""
     given = list(rows[0])
-    left_out = [c for c in table.columns if c.name not in given and c.default is not None]
-    if any(not (c.default.is_scalar or c.default.is_callable) for c in left_out):
+    # (name, its ColumnDefault): typed loosely, as `arg` is on the scalar and callable kinds
+    left_out: list[tuple[str, Any]] = [
+        (c.name, c.default) for c in table.columns if c.name not in given and c.default is not None
+    ]
+    if any(not (default.is_scalar or default.is_callable) for _name, default in left_out):
         return None
     defaults = tuple(
-        c.default.arg if c.default.is_scalar else c.default.arg(None) for c in left_out
+        default.arg if default.is_scalar else default.arg(None) for _name, default in left_out
     )
-    columns = [*given, *(c.name for c in left_out)]
+    columns = [*given, *(name for name, _default in left_out)]
     return columns, [(*row.values(), *defaults) for row in rows]
 
 

@@ -55,8 +55,8 @@ def cleaned_rows(
             yield from ((n, cells, clean_cells(cells, mapping, home)) for n, cells in chunk)
         ahead: deque = deque()
         for chunk in chunks:
-            cells = [c for _n, c in chunk]
-            ahead.append((chunk, pool.submit(_clean_chunk, cells, mapping, home)))
+            rows = [cells for _n, cells in chunk]
+            ahead.append((chunk, pool.submit(_clean_chunk, rows, mapping, home)))
             if len(ahead) > 2:
                 yield from _with_cleaning(*ahead.popleft())
         while ahead:
