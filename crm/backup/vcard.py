@@ -105,9 +105,9 @@ def _ranked(card, name: str, last: frozenset[str] = frozenset()) -> list[str]:
     """A property's values, the preferred first and the kinds in `last` (a fax) at the
     end, else in the card's order."""
     lines = card.contents.get(name, [])
+    kinds = [_types(line) for line in lines]
     order = sorted(
-        range(len(lines)),
-        key=lambda i: (bool(_types(lines[i]) & last), "pref" not in _types(lines[i]), i),
+        range(len(lines)), key=lambda i: (bool(kinds[i] & last), "pref" not in kinds[i], i)
     )
     values = (str(lines[i].value).strip() for i in order)
     return [value for value in values if value]

@@ -393,6 +393,12 @@ def _text_rule(name: str) -> Rule:
 RULES: dict[str, Rule] = {name: _CLEANERS.get(name) or _text_rule(name) for name in CONTACT_FIELDS}
 
 
+@lru_cache(maxsize=32)
+def _rules_at(home: str | None) -> dict[str, Rule]:
+    """RULES with phones read for `home`: made once per country, not once per import row."""
+    return RULES if home is None else {**RULES, "phone": _phone_rule(home)}
+
+
 def clean_contact(
     raw: Mapping[str, object], *, partial: bool = False, home: str | None = None
 ) -> Cleaned:
@@ -403,8 +409,7 @@ def clean_contact(
     the account's country (home_region), for phone numbers without a country code.
     """
     names = [n for n in CONTACT_FIELDS if n in raw] if partial else CONTACT_FIELDS
-    rules = RULES if home is None else {**RULES, "phone": _phone_rule(home)}
-    result = clean_fields(raw, rules, names)
+    result = clean_fields(raw, _rules_at(home), names)
     if not partial:
         require_name_or_email(result.values, result)
     return result
