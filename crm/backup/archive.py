@@ -36,6 +36,7 @@ from crm.contacts.services import Resolver, derived_fields
 from crm.db import table_of, utcnow
 from crm.imports.export import contact_row, neutralise
 from crm.imports.rules import unneutralise
+from crm.mailbox.services import keep_settings
 from crm.models import (
     Account,
     Company,
@@ -155,6 +156,7 @@ MAILBOX_SETTINGS = (
     "daily_limit",
     "send_window",
     "min_gap_seconds",
+    "capture_sent",  # since 2026-12-02; absent before, and then on
 )
 IMPORT_FIELDS = (
     "id",
@@ -365,7 +367,7 @@ def _settings(session: Session, account: Account) -> dict:
                 select(SavedView).where(owned_by(SavedView, account)).order_by(SavedView.id)
             )
         ],
-        # For reference: a mailbox needs its password again, which no backup holds.
+        # Restored not connected: a mailbox needs its password again, which no backup holds.
         "mailboxes": [
             {"user": m.user.email, **{n: plain(getattr(m, n)) for n in MAILBOX_SETTINGS}}
             for m in mailboxes
@@ -518,6 +520,7 @@ def is_empty(session: Session, account: Account) -> bool:
 @dataclass
 class Restored:
     counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the artist has left to do
 
 
 def restore_backup(
@@ -750,6 +753,8 @@ class _Loader:
                     created_at=parse(table_of(SavedView).c.created_at, view["created_at"], False),
                 )
             )
+        self._load_user(settings.get("users") or [])
+        self._load_mailbox(settings.get("mailboxes") or [])
         for mapping in settings.get("import_mappings") or []:
             self.session.add(
                 ImportMapping(
@@ -760,4 +765,34 @@ class _Loader:
                         table_of(ImportMapping).c.created_at, mapping["created_at"], False
                     ),
                 )
+            )
+
+    def _backed_up(self, items: list[dict], key: str) -> dict | None:
+        """The backup's entry for the restoring user: the same email, else the first (an
+        account has one user today)."""
+        entries = [i for i in items if isinstance(i, dict)]
+        mine = [i for i in entries if i.get(key) == self.user.email]
+        return next(iter(mine or entries), None)
+
+    def _load_user(self, users: list[dict]) -> None:
+        """The name, when the restoring user has none; the login and password stay theirs."""
+        backed_up = self._backed_up(users, "email")
+        if backed_up and not self.user.name and backed_up.get("name"):
+            self.user.name = str(backed_up["name"])[:120]
+
+    def _load_mailbox(self, mailboxes: list[dict]) -> None:
+        """The mailbox settings come back not connected; only the password is asked again."""
+        backed_up = self._backed_up(mailboxes, "user")
+        if backed_up is None:
+            return
+        cleaned = keep_settings(self.session, self.user, backed_up)
+        if cleaned.ok:
+            self.result.notes.append(
+                f"Your mailbox settings ({backed_up.get('email')}) came back, not connected:"
+                " enter its password on the Mailbox page to send and read mail again."
+            )
+        else:
+            said = "; ".join(f"{k}: {' '.join(v)}" for k, v in cleaned.errors.items())
+            self.result.notes.append(
+                f"The mailbox settings were left out ({said}): connect it on the Mailbox page."
             )

@@ -41,3 +41,5 @@ def restore_command(file: Path, email: str) -> None:
         raise click.ClickException(f"{file.name}: {exc}") from None
     counts = ", ".join(f"{name.replace('_', ' ')} {n}" for name, n in restored.counts.items())
     click.echo(f"Restored into {email}'s account: {counts}.")
+    for note in restored.notes:
+        click.echo(note)

@@ -101,5 +101,7 @@ def restore():
                 return render_template("backup/restore.html", empty=empty), 422
         total = restored.counts.get("contacts", 0)
         flash(f"Restored {total:,} contacts and everything that goes with them.", "success")
+        for note in restored.notes:
+            flash(note, "info")
         return redirect(url_for("contacts.index"))
     return render_template("backup/restore.html", empty=empty)

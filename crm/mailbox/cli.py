@@ -60,7 +60,7 @@ def rotate_key_command() -> None:
     session = current_app.extensions["crm.db"]()
     key = current_app.config["MAILBOX_KEY"]
     with transaction(session):
-        mailboxes = session.scalars(select(Mailbox)).all()
+        mailboxes = session.scalars(select(Mailbox).where(Mailbox.connected)).all()
         for mailbox in mailboxes:
             mailbox.password_encrypted = secrets.rotate(key, mailbox.password_encrypted)
     click.echo(f"Re-encrypted {len(mailboxes)} mailbox passwords with the first key.")

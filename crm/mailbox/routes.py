@@ -78,7 +78,7 @@ def settings():
 def test_email():
     session, user = get_session(), current_user._get_current_object()
     mailbox = services.mailbox_of(session, user)
-    if mailbox is None:
+    if mailbox is None or not mailbox.connected:
         flash("Connect your mailbox first.", "danger")
         return redirect(url_for("mailbox.settings"))
     now = utcnow()
@@ -104,8 +104,13 @@ def test_email():
 
 @bp.post("/disconnect")
 def disconnect():
-    session = get_session()
+    session, user = get_session(), current_user._get_current_object()
+    mailbox = services.mailbox_of(session, user)
+    connected = mailbox is not None and mailbox.connected
     with transaction(session):
-        services.disconnect_mailbox(session, current_user._get_current_object())
-    flash("Mailbox disconnected; its password is deleted. Scheduled pitches wait.", "success")
+        services.disconnect_mailbox(session, user)
+    if connected:
+        flash("Mailbox disconnected; its password is deleted. Scheduled pitches wait.", "success")
+    else:
+        flash("The mailbox settings are deleted.", "success")
     return redirect(url_for("mailbox.settings"))

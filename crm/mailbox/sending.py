@@ -205,6 +205,7 @@ def send_due(factory: sessionmaker, config, now: dt.datetime | None = None) -> S
         mailbox_ids = session.scalars(
             select(Mailbox.id)
             .where(
+                Mailbox.connected,
                 Mailbox.paused_reason == "",
                 or_(
                     select(Pitch.id)

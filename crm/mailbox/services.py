@@ -26,9 +26,12 @@ def mailbox_of(session: Session, user: User) -> Mailbox | None:
 
 
 def mailbox_for_account(session: Session, account: Account) -> Mailbox | None:
-    """The mailbox an account's pitches go out from (today one user per account)."""
+    """The connected mailbox an account's pitches go out from (today one user per account)."""
     return session.scalar(
-        select(Mailbox).where(owned_by(Mailbox, account)).order_by(Mailbox.id).limit(1)
+        select(Mailbox)
+        .where(owned_by(Mailbox, account), Mailbox.connected)
+        .order_by(Mailbox.id)
+        .limit(1)
     )
 
 
@@ -39,7 +42,7 @@ def connect_mailbox(
     encrypted). Returns the mailbox, or None with the errors: field rules by field, and the
     servers' own refusals under "smtp" and "imap"."""
     existing = mailbox_of(session, user)
-    if not password and existing is not None:
+    if not password and existing is not None and existing.connected:
         password = secrets.decrypt(key, existing.password_encrypted)  # changing other settings
     cleaned = clean_mailbox(raw)
     if not password:
@@ -76,6 +79,29 @@ def disconnect_mailbox(session: Session, user: User) -> bool:
     return True
 
 
+RESTORED = (
+    "Restored from a backup, which never holds a password: enter it below and Stagedoor"
+    " connects once both servers accept it."
+)
+
+
+def keep_settings(session: Session, user: User, raw: Mapping[str, object]) -> Cleaned:
+    """A mailbox's settings without its password (from a backup): kept, not connected, so
+    the artist only types the password again. It sends and reads nothing until then. A
+    mailbox the user already has stays as it is."""
+    cleaned = clean_mailbox(raw)
+    if not cleaned.ok or mailbox_of(session, user) is not None:
+        return cleaned
+    mailbox = Mailbox(user_id=user.id, account_id=user.account_id, password_encrypted="")
+    for name in FIELDS:
+        setattr(mailbox, name, cleaned.values[name])
+    mailbox.capture_sent = raw.get("capture_sent") is not False
+    mailbox.paused_reason = RESTORED
+    session.add(mailbox)
+    session.flush()
+    return cleaned
+
+
 def servers_of(mailbox: Mailbox) -> dict:
     """The servers of a stored mailbox, in the shape connect.server reads."""
     return {
@@ -99,7 +125,7 @@ def describe(mailbox: Mailbox | None) -> dict:
     values["smtp_security"] = mailbox.smtp_security.value
     values["imap_security"] = mailbox.imap_security.value
     return {
-        "connected": True,
+        "connected": mailbox.connected,
         **values,
         "capture_sent": mailbox.capture_sent,
         "last_sync_at": mailbox.last_sync_at,

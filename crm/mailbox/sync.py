@@ -86,13 +86,13 @@ def sync(
     result = SyncResult()
     with factory() as session:
         query = select(Mailbox.id).where(
-            or_(Mailbox.next_sync_at.is_(None), Mailbox.next_sync_at <= now)
+            Mailbox.connected, or_(Mailbox.next_sync_at.is_(None), Mailbox.next_sync_at <= now)
         )
         if user_email:  # one user's, now, whatever its retry delay says
             query = (
                 select(Mailbox.id)
                 .join(User, User.id == Mailbox.user_id)
-                .where(User.email == user_email.strip().lower())
+                .where(Mailbox.connected, User.email == user_email.strip().lower())
             )
         ids = session.scalars(query.order_by(Mailbox.id)).all()
     for mailbox_id in ids:

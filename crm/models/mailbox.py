@@ -7,6 +7,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, true
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import UTC, Base, created_at, intpk, updated_at
@@ -42,6 +43,7 @@ class Mailbox(Base):
     imap_security: Mapped[Security] = mapped_column(_str_enum(Security, 10))
     username: Mapped[str] = mapped_column(String(254))
     # Fernet token of the password (crm.mailbox.secrets): never shown, logged or exported.
+    # Empty for settings restored from a backup, which never holds a password.
     password_encrypted: Mapped[str] = mapped_column(Text)
     daily_limit: Mapped[int] = mapped_column(Integer, default=50)
     send_window: Mapped[dict] = mapped_column(JSON, default=default_window)
@@ -68,6 +70,12 @@ class Mailbox(Base):
     updated_at: Mapped[updated_at]
 
     user: Mapped[User] = relationship()
+
+    @hybrid_property
+    def connected(self) -> bool:
+        """A password is stored, so the mailbox can send and be read. Settings restored from
+        a backup wait, not connected, until the artist enters the password again."""
+        return self.password_encrypted != ""
 
 
 class Direction(enum.StrEnum):

@@ -102,7 +102,12 @@ def first_steps(session: Session, account: Account) -> dict[str, bool] | None:
 
     # One statement for the four, as the dashboard asks on every load.
     contacts, release, mailbox, pitch = session.execute(
-        select(has(Contact), has(Release), has(Mailbox), has(Pitch, Pitch.sent_at.is_not(None)))
+        select(
+            has(Contact),
+            has(Release),
+            has(Mailbox, Mailbox.connected),
+            has(Pitch, Pitch.sent_at.is_not(None)),
+        )
     ).one()
     steps = {
         "contacts": bool(contacts),
