@@ -24,12 +24,17 @@ from crm.backup.archive import (
     restore_backup,
     write_backup,
 )
+from crm.contacts import changes
 from crm.contacts.fields import clean_contact
-from crm.contacts.services import create_contact
+from crm.contacts.services import ContactFilters, create_contact
 from crm.db import upgrade
 from crm.models import (
+    ChangeKind,
     Contact,
+    ContactChange,
+    ContactChangeItem,
     ContactImport,
+    ContactNote,
     Direction,
     EmailTemplate,
     FollowUpKind,
@@ -37,7 +42,9 @@ from crm.models import (
     MessageKind,
     PitchMessage,
     PitchStatus,
+    Role,
     SavedView,
+    TagKind,
 )
 from crm.pitches.services import create_pitch
 from tests.conftest import POSTGRES_URL, _truncate_postgres
@@ -84,6 +91,17 @@ def fill(session, user):
             at=dt.datetime(2026, 11, 3, 10, 30, tzinfo=dt.UTC), text=f"Love it — {TEXT}",
         )
     )  # fmt: skip
+    # The contact list's journal: a role set, a tag added, and a contact deleted with its note.
+    gone = create_contact(
+        session, account, clean_contact({"first_name": f"Gone {TEXT}", "email": "gone@x.example",
+                                         "notes": f"Met at {TEXT}"}).values,
+    )  # fmt: skip
+    session.add(ContactNote(account_id=account.id, contact_id=gone.id, body=f"Call {TEXT}",
+                            author_id=user.id))  # fmt: skip
+    session.flush()
+    changes.set_role(session, account, user, ContactFilters(ids=(rich.id,)), Role.MANAGER)
+    changes.add_label(session, account, user, ContactFilters(ids=(rich.id,)), TagKind.TAG, TEXT)
+    changes.delete_contacts(session, account, user, ContactFilters(ids=(gone.id,)))
     account.cadence_steps = [3, 7, 14]
     account.artist_name = "The Night Owls ✓"
     session.commit()
@@ -123,6 +141,24 @@ def snapshot(session, account) -> dict[str, list]:
             )
             for row in rows
         ]
+    journal = session.scalars(
+        select(ContactChange)
+        .where(ContactChange.account_id == account.id)
+        .order_by(ContactChange.id)
+    ).all()
+    out["contact_changes"] = [
+        (c.kind, c.summary, c.details, c.count, c.created_at, c.undone_at, [
+            (None if c.kind == ChangeKind.DELETE else order["contacts"][i.contact_id],
+             {**i.before, "notes": [{**n, "author_id": None} for n in i.before["notes"]]}
+             if c.kind == ChangeKind.DELETE else i.before)
+            for i in session.scalars(
+                select(ContactChangeItem).where(ContactChangeItem.change_id == c.id)
+                .order_by(ContactChangeItem.id)
+            )
+        ])
+        for c in journal
+    ]  # fmt: skip
+    assert len(out["contact_changes"]) == 4, "the filled account has bulk changes"
     out["account"] = [(account.artist_name, account.timezone, account.cadence_steps)]
     out["saved_views"] = [
         (v.name, v.filters, v.created_at)
@@ -148,8 +184,8 @@ def test_a_full_account_comes_back_field_for_field(session, user, make_user):
     assert manifest["format"] == "stagedoor-backup" and manifest["version"] == 1
     assert set(manifest["files"]) == {
         "contacts.csv", "companies.csv", "releases.csv", "templates.json", "pitches.csv",
-        "follow_ups.csv", "notes.csv", "threads.json", "imports.json", "settings.json",
-        "contacts.vcf",
+        "follow_ups.csv", "notes.csv", "threads.json", "imports.json", "changes.json",
+        "settings.json", "contacts.vcf",
     }  # fmt: skip
     assert manifest["counts"]["contacts"] == 4
     header = archive.read("contacts.csv").decode().splitlines()[0].split(",")
@@ -173,6 +209,31 @@ def test_a_full_account_comes_back_field_for_field(session, user, make_user):
         ).all()
 
     assert names(fresh.account_id) == names(user.account_id)
+
+
+def test_the_restored_journal_still_undoes_its_changes(session, user, make_user):
+    fill(session, user)
+    data = backup_bytes(session, user.account)
+    fresh = make_user("restored@example.com")
+    restore_backup(session, fresh.account, fresh, io.BytesIO(data))
+    session.commit()
+    journal = changes.recent_changes(session, fresh.account)
+    deleted, labelled, role_set, _everyone_labelled = journal
+    assert changes.undo_change(session, fresh.account, deleted) == 1
+    back = session.scalar(
+        select(Contact).where(Contact.account_id == fresh.account_id,
+                              Contact.first_name == f"Gone {TEXT}")
+    )  # fmt: skip
+    assert back is not None and back.emails == ["gone@x.example"]
+    notes = session.scalars(select(ContactNote).where(ContactNote.contact_id == back.id)).all()
+    assert [(n.body, n.author_id) for n in notes] == [(f"Call {TEXT}", fresh.id)]
+    assert changes.undo_change(session, fresh.account, labelled) == 1
+    assert changes.undo_change(session, fresh.account, role_set) == 1
+    session.expire_all()
+    ana = session.scalar(
+        select(Contact).where(Contact.account_id == fresh.account_id, Contact.last_name == "Okafor")
+    )
+    assert ana.role == Role.AR and TEXT not in ana.tags
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
@@ -414,5 +475,5 @@ def test_our_vcard_export_imports_back(api, session, user, make_user):
     assert ana.other_emails == ["ana@home.example", "a.okafor@uni.example"]
     assert (ana.first_name, ana.last_name, ana.title) == ("Ana María", "Okafor", "Head of A&R")
     assert ana.company.name == "Bluebird Records" and ana.phone == "+44 7700 900123"
-    assert ana.notes == "Line one\nLine two" and ana.tags == ["Folk", "Indie", "priority"]
+    assert ana.notes == "Line one\nLine two" and ana.tags == ["Folk", "Indie", "priority", TEXT]
     assert ana.instagram == "@ana" and ana.linkedin == "https://linkedin.com/in/ana"

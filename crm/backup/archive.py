@@ -39,8 +39,11 @@ from crm.imports.rules import unneutralise
 from crm.mailbox.services import keep_settings
 from crm.models import (
     Account,
+    ChangeKind,
     Company,
     Contact,
+    ContactChange,
+    ContactChangeItem,
     ContactEmail,
     ContactImport,
     ContactNote,
@@ -344,6 +347,28 @@ def _imports(session: Session, account: Account) -> Iterator[dict]:
         yield item
 
 
+CHANGE_FIELDS = ("kind", "summary", "details", "count", "created_at", "undone_at")
+
+
+def _bulk_changes(session: Session, account: Account) -> Iterator[dict]:
+    """The contact list's bulk changes, each with what its contacts were before: the
+    journal that undoes them."""
+    changes = session.scalars(
+        select(ContactChange).where(owned_by(ContactChange, account)).order_by(ContactChange.id)
+    )
+    for change in changes:
+        item = {name: plain(getattr(change, name)) for name in CHANGE_FIELDS}
+        item["items"] = [
+            {"contact_id": contact_id, "before": before}
+            for contact_id, before in session.execute(
+                select(ContactChangeItem.contact_id, ContactChangeItem.before)
+                .where(ContactChangeItem.change_id == change.id)
+                .order_by(ContactChangeItem.id)
+            )
+        ]
+        yield item
+
+
 def _settings(session: Session, account: Account) -> dict:
     mailboxes = session.scalars(
         select(Mailbox).where(owned_by(Mailbox, account)).order_by(Mailbox.id)
@@ -398,6 +423,7 @@ def _files(
             rows = ([cell(v) for v in row] for row in _table_rows(session, account, part))
             yield part.file, _csv_text(_chain([names], rows))
     yield "imports.json", _json_array(_imports(session, account))
+    yield "changes.json", _json_array(_bulk_changes(session, account))
     yield "settings.json", iter([json.dumps(_settings(session, account), indent=2) + "\n"])
     vcards.seek(0)
     yield "contacts.vcf", iter(lambda: vcards.read(1 << 16), "")
@@ -443,6 +469,7 @@ def _counts(session: Session, account: Account) -> dict[str, int]:
     for part in TABLE_PARTS:
         counts[part.table.name] = _count(session, part.table, account)
     counts["contact_imports"] = _count(session, table_of(ContactImport), account)
+    counts["contact_changes"] = _count(session, table_of(ContactChange), account)
     return counts
 
 
@@ -573,6 +600,7 @@ class _Loader:
             else:
                 self._load_part(part)
         self._load_imports()
+        self._load_changes()
         self._load_settings()
         session.flush()
         loaded = sum(self.result.counts.values())
@@ -737,6 +765,37 @@ class _Loader:
             )
             count += 1
         self.result.counts["contact_imports"] = count
+
+    def _load_changes(self) -> None:
+        """The bulk changes' journal (since 2026-12-02; absent before), undoable as it was:
+        items point to the restored contacts, and a deleted contact's snapshot (which is
+        what brings it back) gives its notes to the user who restores. A change's items for
+        contacts no longer in the backup are passed over, as their undo would."""
+        columns = {c.name: c for c in table_of(ContactChange).columns}
+        contacts = self.ids.get("contacts", {})
+        count = 0
+        for item in self._json("changes.json") or []:
+            values = {n: parse(columns[n], item.get(n), False) for n in CHANGE_FIELDS if n in item}
+            change = ContactChange(account_id=self.account.id, user_id=self.user.id, **values)
+            self.session.add(change)
+            self.session.flush()
+            deleted = change.kind == ChangeKind.DELETE
+            rows = []
+            for entry in item.get("items", []):
+                before = entry.get("before")
+                if deleted:
+                    for note in (before or {}).get("notes", []):
+                        note["author_id"] = self.user.id
+                    # The deleted contact's old id names nothing any more.
+                    rows.append({"change_id": change.id, "contact_id": 0, "before": before})
+                elif entry["contact_id"] in contacts:
+                    rows.append(
+                        {"change_id": change.id, "contact_id": contacts[entry["contact_id"]],
+                         "before": before}
+                    )  # fmt: skip
+            self._insert(table_of(ContactChangeItem), rows, None)
+            count += 1
+        self.result.counts["contact_changes"] = count
 
     def _load_settings(self) -> None:
         settings = self._json("settings.json") or {}
