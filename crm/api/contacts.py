@@ -24,6 +24,7 @@ from crm.imports.export import stream_export
 from crm.imports.reading import UnreadableFile
 from crm.imports.services import import_now
 from crm.models import Contact, EmailStatus, Role
+from crm.models.contacts import ROLE_LABELS
 
 blp = resource_blueprint(
     "contacts_api", __name__, url_prefix="/api/v1/contacts", description="Industry contacts"
@@ -49,7 +50,12 @@ class ContactInSchema(Schema):
     email = fields.String(**TEXT, validate=validate.Length(max=254), metadata={"format": "email"})
     phone = fields.String(**TEXT)
     role = fields.String(
-        **TEXT, metadata={"description": "One of " + ", ".join(ROLES) + " (or its label)"}
+        **TEXT,
+        metadata={
+            "description": "One of " + ", ".join(ROLES) + " (or its label, in any case)",
+            # What the document promises; the rule (crm.contacts.fields) reads more.
+            "enum": [*ROLES, *ROLE_LABELS.values(), "", None],
+        },
     )
     company = Text("company", metadata={"description": "Company name"})
     title = Text("title")

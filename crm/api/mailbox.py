@@ -18,10 +18,20 @@ blp = resource_blueprint(
 SECURITY = ["ssl", "starttls", "none"]
 
 
+# What the document promises of a time of day; the rule (crm.mailbox.connect) also reads 9:00.
+TIME_OF_DAY = {"pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
+
+
 class WindowSchema(Schema):
-    days = fields.List(fields.Integer(validate=validate.Range(min=1, max=7)), required=True)
-    start = fields.String(required=True, metadata={"example": "09:00"})
-    end = fields.String(required=True, metadata={"example": "18:00"})
+    days = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=7)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    start = fields.String(required=True, metadata={"example": "09:00", **TIME_OF_DAY})
+    end = fields.String(
+        required=True, metadata={"example": "18:00", "description": "After start", **TIME_OF_DAY}
+    )
 
 
 class MailboxInSchema(Schema):

@@ -38,6 +38,7 @@ from crm.models import (
 )
 from crm.pagination import paginate
 from crm.pitches import services
+from crm.pitches.services import MAX_CADENCE_DAYS, MAX_FOLLOW_UPS
 from crm.releases import services as release_services
 from crm.scope import NotFound, get_owned, owned
 
@@ -255,7 +256,12 @@ class PitchInSchema(Schema):
     channel = fields.String(validate=validate.OneOf([c.value for c in Channel]))
     sent_at = Moment(allow_none=True)
     notes = fields.String()
-    cadence_days = fields.List(fields.Integer(), allow_none=True)
+    cadence_days = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=MAX_CADENCE_DAYS)),
+        allow_none=True,
+        validate=validate.Length(max=MAX_FOLLOW_UPS),
+        metadata={"description": "Days after sending to follow up, e.g. [7, 14]"},
+    )
 
 
 class PitchCreateSchema(PitchInSchema):

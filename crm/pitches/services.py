@@ -32,6 +32,7 @@ from crm.models import (
 from crm.scope import owned, owned_by
 
 MAX_CADENCE_DAYS = 365
+MAX_FOLLOW_UPS = 10
 
 
 class PitchRefused(ValueError):
@@ -61,8 +62,10 @@ def clean_cadence(value: object) -> list[int]:
             f"Follow up within a year: {days[-1]} days is too far (at most {MAX_CADENCE_DAYS}).",
             "cadence",
         )
-    if len(days) > 10:
-        raise PitchRefused(f"At most 10 follow-ups; these are {len(days)}.", "cadence")
+    if len(days) > MAX_FOLLOW_UPS:
+        raise PitchRefused(
+            f"At most {MAX_FOLLOW_UPS} follow-ups; these are {len(days)}.", "cadence"
+        )
     return days
 
 
