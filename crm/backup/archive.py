@@ -25,16 +25,16 @@ from typing import IO, Any
 
 from sqlalchemy import Column, Table, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON, TypeDecorator
 
-from crm.backup.vcard import contact_card
+from crm.backup.vcard import card
 from crm.bulk import insert_rows, refresh_statistics, reserve_ids, with_defaults
 from crm.contacts.fields import CONTACT_FIELDS, PLAIN_FIELDS, email_key
 from crm.contacts.search import insert_contacts
-from crm.contacts.services import Resolver, derived_fields
+from crm.contacts.services import Resolver, derived_fields, with_values
 from crm.db import table_of, utcnow
-from crm.imports.export import contact_row, neutralise
+from crm.imports.export import export_row, neutralise
 from crm.imports.rules import unneutralise
 from crm.mailbox.services import keep_settings
 from crm.models import (
@@ -61,7 +61,7 @@ from crm.models import (
     User,
     contact_tags,
 )
-from crm.scope import owned, owned_by
+from crm.scope import owned_by
 
 FORMAT = "stagedoor-backup"
 FORMAT_VERSION = 1
@@ -198,6 +198,13 @@ def plain(value: Any) -> Any:
 def cell(value: Any) -> str:
     """A value as a CSV cell: empty for none, true/false, JSON for lists and objects, and
     a spreadsheet formula neutralised as the contact export does."""
+    kind = type(value)  # the kinds of most cells first, each the way the rest would go
+    if kind is str:
+        return neutralise(value)
+    if kind is int:
+        return str(value) if value >= 0 else neutralise(str(value))
+    if kind is dt.datetime:
+        return value.isoformat()  # a digit first: no formula
     value = plain(value)
     if value is None:
         return ""
@@ -302,24 +309,19 @@ def _table_rows(session: Session, account: Account, part: TablePart) -> Iterator
         yield list(row)
 
 
-def _contacts(account: Account):
-    """The account's contacts in the order they were made, so a restore makes them in the
-    same order (with their tags and further addresses, loaded a batch at a time)."""
-    return (
-        owned(Contact, account)
-        .order_by(Contact.id)
-        .options(selectinload(Contact.company), selectinload(Contact.labels))
-        .execution_options(yield_per=BATCH)
-    )
-
-
 def _contact_rows(session: Session, account: Account, vcards: IO[str]) -> Iterator[list[str]]:
-    """contacts.csv's rows; each contact's vCard goes to `vcards` on the way, so the
-    contacts are read from the database once for both files."""
-    for contact in session.scalars(_contacts(account)):
-        vcards.write(contact_card(contact))
+    """contacts.csv's rows, in the order the contacts were made (a restore makes them in
+    the same order); each contact's vCard goes to `vcards` on the way, so the contacts are
+    read from the database once for both files."""
+    stmt = (
+        select(*(getattr(Contact, name) for name in CONTACT_EXTRA))  # the id first
+        .where(owned_by(Contact, account))
+        .order_by(Contact.id)
+    )
+    for extra, values in with_values(session, account, stmt, BATCH):
+        vcards.write(card(values, extra.id))
         # The contact export's own row, so contacts.csv reads like an export.
-        yield [*contact_row(contact), *(cell(getattr(contact, n)) for n in CONTACT_EXTRA)]
+        yield [*export_row(values), *map(cell, extra)]
 
 
 def _imports(session: Session, account: Account) -> Iterator[dict]:

@@ -23,7 +23,7 @@ from crm.backup.archive import AccountNotEmpty, NotABackup, is_empty, restore_ba
 from crm.backup.vcard import cards
 from crm.contacts.services import ContactFilters, contact_query
 from crm.db import get_session, transaction
-from crm.models import Account
+from crm.models import Account, Contact
 
 bp = Blueprint("backup", __name__, url_prefix="/account")
 
@@ -60,8 +60,8 @@ def vcard_response(account_id: int) -> Response:
     def lines() -> Iterator[str]:
         with factory() as session:
             account = session.get(Account, account_id)
-            stmt = contact_query(account, ContactFilters()).execution_options(yield_per=1000)
-            yield from cards(session.scalars(stmt))
+            ids = contact_query(account, ContactFilters()).with_only_columns(Contact.id)
+            yield from cards(session, account, ids)
 
     return Response(
         lines(),

@@ -147,6 +147,15 @@ contact_tags = Table(
 )
 
 
+def joined_name(first_name: str, last_name: str) -> str:
+    return " ".join(part for part in (first_name, last_name) if part)
+
+
+def shown_name(first_name: str, last_name: str, email: str | None, contact_id: int) -> str:
+    """What a contact is called where it must be called something (a card, a link)."""
+    return joined_name(first_name, last_name) or email or f"Contact #{contact_id}"
+
+
 class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
@@ -229,7 +238,7 @@ class Contact(Base):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        return joined_name(self.first_name, self.last_name)
 
     @property
     def location(self) -> str:
@@ -237,7 +246,7 @@ class Contact(Base):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.email or f"Contact #{self.id}"
+        return shown_name(self.first_name, self.last_name, self.email, self.id)
 
     @property
     def tags(self) -> list[str]:
