@@ -259,17 +259,28 @@ def find_by_email(
     return find_by_emails(session, account, [email] if email else [], exclude_id)
 
 
-def owner_of(session: Session, account: Account, email: str) -> int | None:
-    """The id of the contact with this address, main or further one, without loading the
-    contact (the inbox sync asks it of every message)."""
-    key = email_key(email)
-    if not key:
-        return None
-    main = select(Contact.id).where(owned_by(Contact, account), Contact.email_key == key)
-    further = select(ContactEmail.contact_id).where(
-        owned_by(ContactEmail, account), ContactEmail.email_key == key
-    )
-    return session.scalar(main.limit(1)) or session.scalar(further.limit(1))
+def contacts_addresses(session: Session, account: Account, emails: Iterable[str]) -> set[str]:
+    """Which of these addresses (as keys) are a contact's, main or further one, asked of a
+    whole batch of the inbox at once."""
+    keys = sorted({key for key in map(email_key, emails) if key})
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(
+            session.scalars(
+                select(Contact.email_key).where(
+                    owned_by(Contact, account), Contact.email_key.in_(chunk)
+                )
+            )
+        )
+        found.update(
+            session.scalars(
+                select(ContactEmail.email_key).where(
+                    owned_by(ContactEmail, account), ContactEmail.email_key.in_(chunk)
+                )
+            )
+        )
+    return found
 
 
 def _having_an_address(account: Account, keys: list[str]):

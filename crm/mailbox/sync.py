@@ -15,27 +15,28 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from email.utils import getaddresses
+from email.message import Message
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm.contacts.services import add_note, find_by_email, owner_of
+from crm.contacts.services import add_note, contacts_addresses, find_by_email
 from crm.db import rows_changed, utcnow
 from crm.mailbox.classify import (
     Incoming,
     Kind,
     classify,
-    could_be_a_bounce,
-    message_ids,
+    concerns_a_pitch,
     read_headers,
     read_message,
+    references,
+    sender_of,
 )
 from crm.mailbox.connect import imap_session, said, sent_folder, server
 from crm.mailbox.sent import log_sent, read_outgoing
 from crm.mailbox.services import password_of, servers_of
-from crm.mailbox.threads import pitch_by_thread
+from crm.mailbox.threads import known_message_ids, pitch_by_thread
 from crm.models import (
     Account,
     Contact,
@@ -159,7 +160,7 @@ def _sync_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result: Sy
                     _log_one(session, mailbox, account, raw, uid, now, result)
             for uid, validity, raw in _new_messages(
                 session, c, mailbox, "INBOX", "inbox", lambda: _since(session, account, now),
-                result,
+                result, lambda heads: worth_reading(session, account, heads),
             ):  # fmt: skip
                 _apply_one(session, mailbox, account, raw, uid, validity, now, result)
         mailbox.last_sync_at, mailbox.sync_failures, mailbox.next_sync_at = now, 0, None
@@ -169,10 +170,13 @@ def _sync_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result: Sy
         session.commit()
 
 
-def _new_messages(session, client, mailbox: Mailbox, folder: str, kept: str, since, result):
+def _new_messages(
+    session, client, mailbox: Mailbox, folder: str, kept: str, since, result, wanted=None
+):
     """The folder's messages this mailbox has not read yet, oldest first, in batches: where
     reading stopped is kept in the mailbox's `<kept>_uidvalidity` and `<kept>_last_uid`,
-    committed after each batch (with what the batch's messages changed)."""
+    committed after each batch (with what the batch's messages changed). `wanted`, given
+    a batch's headers by UID, says which to fetch whole; the rest are passed over."""
     selected = client.select_folder(folder, readonly=True)
     validity = int(selected[b"UIDVALIDITY"])
     if getattr(mailbox, f"{kept}_uidvalidity") != validity:
@@ -183,10 +187,12 @@ def _new_messages(session, client, mailbox: Mailbox, folder: str, kept: str, sin
         uids = [u for u in client.search(["UID", f"{last + 1}:*"]) if u > last]
     for start in range(0, len(uids), BATCH):
         batch = sorted(uids)[start : start + BATCH]
-        sizes = client.fetch(batch, ["RFC822.SIZE"])
-        small = [u for u in batch if sizes.get(u, {}).get(b"RFC822.SIZE", 0) <= MAX_MESSAGE_BYTES]
+        heads = client.fetch(batch, ["RFC822.SIZE", "BODY.PEEK[HEADER]"])
+        small = [u for u in batch if heads.get(u, {}).get(b"RFC822.SIZE", 0) <= MAX_MESSAGE_BYTES]
         for uid in set(batch) - set(small):
             result.skipped.append(f"{folder} message {uid}: over {MAX_MESSAGE_BYTES:,} bytes")
+        if wanted is not None:
+            small = wanted({u: heads[u].get(b"BODY[HEADER]") or b"" for u in small})
         bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
         for uid in batch:
             raw = bodies.get(uid, {}).get(b"BODY[]")
@@ -217,24 +223,27 @@ def _log_one(session, mailbox, account, raw: bytes, uid, now, result) -> None:
         result.skipped.append(f"Sent message {uid}: {type(exc).__name__}: {exc}")
 
 
-def concerns_a_pitch(session: Session, account: Account, headers) -> bool:
-    """Whether a message can be an answer to a pitch, from its headers alone: in a pitch's
-    thread, from one of the contacts, or possibly a bounce. Most of an inbox (newsletters,
-    strangers) is none of these, and is passed over without reading its body, which is
-    where a sync's time goes (benchmarks/mailbox_sync.py)."""
-    references = message_ids(headers.get("In-Reply-To")) + message_ids(headers.get("References"))
-    if pitch_by_thread(session, account, references) is not None:
-        return True
-    senders = [a for _name, a in getaddresses([str(headers.get("From", ""))]) if "@" in a]
-    if senders and owner_of(session, account, senders[0]) is not None:
-        return True
-    return could_be_a_bounce(headers)
+def worth_reading(session: Session, account: Account, heads: dict[int, bytes]) -> list[int]:
+    """The messages of a batch (their headers by UID) that can concern a pitch
+    (classify.concerns_a_pitch), found with two queries for the whole batch, not two or
+    three a message: an inbox is mostly newsletters and strangers."""
+    headers: dict[int, Message | None] = {}
+    for uid, raw in heads.items():
+        try:
+            headers[uid] = read_headers(raw)
+        except Exception:  # noqa: BLE001 - a malformed header is read whole, and then skipped
+            headers[uid] = None
+    parsed = [h for h in headers.values() if h is not None]
+    threads = known_message_ids(session, account, {i for h in parsed for i in references(h)})
+    contacts = contacts_addresses(session, account, (sender_of(h) for h in parsed))
+    return [
+        uid for uid, h in sorted(headers.items())
+        if h is None or concerns_a_pitch(h, threads, contacts)
+    ]  # fmt: skip
 
 
 def _apply_one(session, mailbox, account, raw: bytes, uid, validity, now, result) -> None:
     try:
-        if not concerns_a_pitch(session, account, read_headers(raw)):
-            return
         message = read_message(raw)
         incoming = classify(message)
         if not incoming.message_id:

@@ -27,3 +27,28 @@ def pitch_by_thread(session: Session, account: Account, ids: list[str]) -> Pitch
         .where(owned_by(PitchMessage, account), PitchMessage.message_id.in_(ids))
         .limit(1)
     )
+
+
+def known_message_ids(session: Session, account: Account, ids: set[str]) -> set[str]:
+    """Which of these Message-IDs are in one of the account's pitch threads (the pitch's
+    own, or a message of its thread): pitch_by_thread's question for a whole batch of
+    messages at once."""
+    found: set[str] = set()
+    wanted = sorted(i for i in ids if i)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            session.scalars(
+                select(Pitch.message_id).where(
+                    owned_by(Pitch, account), Pitch.message_id.in_(chunk)
+                )
+            )
+        )
+        found.update(
+            session.scalars(
+                select(PitchMessage.message_id).where(
+                    owned_by(PitchMessage, account), PitchMessage.message_id.in_(chunk)
+                )
+            )
+        )
+    return found
