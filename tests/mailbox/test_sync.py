@@ -123,6 +123,8 @@ def test_a_bounce_in_exims_plain_text_format_is_found_too(
          "Undeliverable: Paper Lanterns", True),
         ("MAILER-DAEMON@yahoo.com", "Failure Notice", True),
         ("postmaster@label.example", "Unzustellbar: Paper Lanterns", True),
+        # The subject as it travels, in encoded words: read as the person would read it.
+        ("Outlook <outlook@label.example>", "=?utf-8?q?Non_remis=C2=A0:_Paper_Lanterns?=", True),
         ("Music Weekly <news@musicweekly.example>", "This week in indie", False),
         ("friend@home.example", "Dinner on Friday?", False),
     ],
