@@ -284,6 +284,7 @@ def _claim_next(session: Session, account_id: int, now: dt.datetime) -> Pitch | 
     return _claim_one(
         session, Pitch, _due(now), (Pitch.send_at, Pitch.id), "send_claim",
         "send_claimed_until", account_id, now, selectinload(Pitch.contact),
+        selectinload(Pitch.follow_ups),  # sending schedules them anew: loaded with the pitch
     )  # fmt: skip
 
 
