@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.contacts.fields import email_key
 from crm.contacts.services import contact_for_each_email
-from crm.mailbox.classify import body_text, is_automatic, message_ids
+from crm.mailbox.classify import body_text, is_automatic, message_ids, references
 from crm.mailbox.compose import is_ours
 from crm.mailbox.threads import pitch_by_thread
 from crm.models import (
@@ -68,16 +69,9 @@ def read_outgoing(message: EmailMessage, now: dt.datetime) -> Outgoing:
         at = parsedate_to_datetime(message.get("Date", "")).astimezone(dt.UTC)
     except (TypeError, ValueError, IndexError):
         at = now
-    recipients = [
-        address.lower()
-        for _name, address in getaddresses(
-            [str(message.get(header, "")) for header in ("To", "Cc", "Bcc")]
-        )
-        if "@" in address
-    ]
     return Outgoing(
         message_id=(message_ids(message.get("Message-ID")) or [""])[0][:255],
-        recipients=list(dict.fromkeys(recipients)),
+        recipients=recipients_of(message),
         subject=" ".join(str(message.get("Subject", "")).split())[:300],
         text=body_text(message)[:MAX_BODY],
         at=min(at, now),
@@ -85,6 +79,26 @@ def read_outgoing(message: EmailMessage, now: dt.datetime) -> Outgoing:
         + list(reversed(message_ids(message.get("References")))),
         automatic=is_automatic(message),
     )
+
+
+def recipients_of(headers: Message) -> list[str]:
+    """A message's To, Cc and Bcc addresses, lower-cased, each once."""
+    found = getaddresses([str(headers.get(header, "")) for header in ("To", "Cc", "Bcc")])
+    return list(dict.fromkeys(address.lower() for _name, address in found if "@" in address))
+
+
+def could_be_logged(headers: Message, threads: set[str], contacts: set[str]) -> bool:
+    """Whether a sent message can become pitch history (log_sent), from its headers
+    alone: one Stagedoor did not send, that follows up a pitch's thread (`threads`: the
+    Message-IDs among its references the account knows) or goes to a contact (`contacts`:
+    the address keys that are a contact's). The rest of a Sent folder (mail to friends,
+    to the bank) is passed over without fetching its body."""
+    message_id = (message_ids(str(headers.get("Message-ID", ""))) or [""])[0]
+    if not message_id or is_ours(message_id):
+        return False
+    if any(i in threads for i in references(headers)):
+        return True
+    return any(email_key(address) in contacts for address in recipients_of(headers))
 
 
 def _in_a_thread(session: Session, account: Account, message_id: str) -> bool:

@@ -34,7 +34,7 @@ from crm.mailbox.classify import (
     sender_of,
 )
 from crm.mailbox.connect import imap_session, said, sent_folder, server
-from crm.mailbox.sent import log_sent, read_outgoing
+from crm.mailbox.sent import could_be_logged, log_sent, read_outgoing, recipients_of
 from crm.mailbox.services import password_of, servers_of
 from crm.mailbox.threads import known_message_ids, pitch_by_thread
 from crm.models import (
@@ -155,8 +155,9 @@ def _sync_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result: Sy
             if folder is not None:
                 since = (now - dt.timedelta(days=FIRST_SYNC_DAYS)).date()
                 for uid, _validity, raw in _new_messages(
-                    session, c, mailbox, folder, "sent", lambda: since, result
-                ):
+                    session, c, mailbox, folder, "sent", lambda: since, result,
+                    lambda heads: worth_reading(session, account, heads, sent=True),
+                ):  # fmt: skip
                     _log_one(session, mailbox, account, raw, uid, now, result)
             for uid, validity, raw in _new_messages(
                 session, c, mailbox, "INBOX", "inbox", lambda: _since(session, account, now),
@@ -223,10 +224,14 @@ def _log_one(session, mailbox, account, raw: bytes, uid, now, result) -> None:
         result.skipped.append(f"Sent message {uid}: {type(exc).__name__}: {exc}")
 
 
-def worth_reading(session: Session, account: Account, heads: dict[int, bytes]) -> list[int]:
-    """The messages of a batch (their headers by UID) that can concern a pitch
-    (classify.concerns_a_pitch), found with two queries for the whole batch, not two or
-    three a message: an inbox is mostly newsletters and strangers."""
+def worth_reading(
+    session: Session, account: Account, heads: dict[int, bytes], sent: bool = False
+) -> list[int]:
+    """The messages of a batch (their headers by UID) that can concern a pitch: for the
+    inbox, classify.concerns_a_pitch (a reply, an automatic reply, a bounce); for the Sent
+    folder, sent.could_be_logged. Found with two queries for the whole batch, not two or
+    three a message: an inbox is mostly newsletters and strangers, a Sent folder mostly
+    mail to people who are no contact."""
     headers: dict[int, Message | None] = {}
     for uid, raw in heads.items():
         try:
@@ -235,11 +240,12 @@ def worth_reading(session: Session, account: Account, heads: dict[int, bytes]) -
             headers[uid] = None
     parsed = [h for h in headers.values() if h is not None]
     threads = known_message_ids(session, account, {i for h in parsed for i in references(h)})
-    contacts = contacts_addresses(session, account, (sender_of(h) for h in parsed))
-    return [
-        uid for uid, h in sorted(headers.items())
-        if h is None or concerns_a_pitch(h, threads, contacts)
-    ]  # fmt: skip
+    addresses = (
+        (a for h in parsed for a in recipients_of(h)) if sent else (sender_of(h) for h in parsed)
+    )
+    contacts = contacts_addresses(session, account, addresses)
+    rule = could_be_logged if sent else concerns_a_pitch
+    return [uid for uid, h in sorted(headers.items()) if h is None or rule(h, threads, contacts)]
 
 
 def _apply_one(session, mailbox, account, raw: bytes, uid, validity, now, result) -> None:
