@@ -3,11 +3,12 @@ SQLite, secondary indexes built once after the load rather than row by row durin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Select, Table, func, select, text
+from sqlalchemy.orm import Session
 
 # Below this many rows, maintaining the indexes row by row costs less than rebuilding them.
 REBUILD_FROM_ROWS = 10_000
@@ -183,3 +184,19 @@ def refresh_statistics(connection: Connection, tables: Iterable[str], new_rows: 
             connection.exec_driver_sql(f'ANALYZE "{table}"')
         return
     connection.exec_driver_sql(f"ANALYZE {names}")
+
+
+IN_LIST = 500  # values an IN (...) takes at once: well within both engines' limits
+
+
+def which_of(session: Session, values: Iterable, *queries: Callable[[list], Select]) -> set:
+    """Which of `values` the queries find (each given a chunk of them, selecting the
+    values it finds): one question for a whole batch (an inbox's senders, say) rather
+    than one a value."""
+    wanted = sorted({value for value in values if value})
+    found: set = set()
+    for start in range(0, len(wanted), IN_LIST):
+        chunk = wanted[start : start + IN_LIST]
+        for query in queries:
+            found.update(session.scalars(query(chunk)))
+    return found

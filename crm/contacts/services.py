@@ -15,6 +15,7 @@ from sqlalchemy import Row, Select, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from crm.bulk import which_of
 from crm.contacts.fields import PLAIN_FIELDS, email_key
 from crm.contacts.search import ContactTextMatch, best_first, matches_few
 from crm.db import rows_changed, utcnow
@@ -262,25 +263,16 @@ def find_by_email(
 def contacts_addresses(session: Session, account: Account, emails: Iterable[str]) -> set[str]:
     """Which of these addresses (as keys) are a contact's, main or further one, asked of a
     whole batch of the inbox at once."""
-    keys = sorted({key for key in map(email_key, emails) if key})
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        found.update(
-            session.scalars(
-                select(Contact.email_key).where(
-                    owned_by(Contact, account), Contact.email_key.in_(chunk)
-                )
-            )
-        )
-        found.update(
-            session.scalars(
-                select(ContactEmail.email_key).where(
-                    owned_by(ContactEmail, account), ContactEmail.email_key.in_(chunk)
-                )
-            )
-        )
-    return found
+    return which_of(
+        session,
+        map(email_key, emails),
+        lambda keys: select(Contact.email_key).where(
+            owned_by(Contact, account), Contact.email_key.in_(keys)
+        ),
+        lambda keys: select(ContactEmail.email_key).where(
+            owned_by(ContactEmail, account), ContactEmail.email_key.in_(keys)
+        ),
+    )
 
 
 def _having_an_address(account: Account, keys: list[str]):

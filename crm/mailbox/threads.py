@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.bulk import which_of
 from crm.models import Account, Pitch, PitchMessage
 from crm.scope import owned_by
 
@@ -33,22 +34,13 @@ def known_message_ids(session: Session, account: Account, ids: set[str]) -> set[
     """Which of these Message-IDs are in one of the account's pitch threads (the pitch's
     own, or a message of its thread): pitch_by_thread's question for a whole batch of
     messages at once."""
-    found: set[str] = set()
-    wanted = sorted(i for i in ids if i)
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        found.update(
-            session.scalars(
-                select(Pitch.message_id).where(
-                    owned_by(Pitch, account), Pitch.message_id.in_(chunk)
-                )
-            )
-        )
-        found.update(
-            session.scalars(
-                select(PitchMessage.message_id).where(
-                    owned_by(PitchMessage, account), PitchMessage.message_id.in_(chunk)
-                )
-            )
-        )
-    return found
+    return which_of(
+        session,
+        ids,
+        lambda chunk: select(Pitch.message_id).where(
+            owned_by(Pitch, account), Pitch.message_id.in_(chunk)
+        ),
+        lambda chunk: select(PitchMessage.message_id).where(
+            owned_by(PitchMessage, account), PitchMessage.message_id.in_(chunk)
+        ),
+    )
