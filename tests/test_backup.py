@@ -5,8 +5,11 @@ file restores nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import html
 import io
 import json
+import re
 import shutil
 import zipfile
 
@@ -477,3 +480,92 @@ def test_our_vcard_export_imports_back(api, session, user, make_user):
     assert ana.company.name == "Bluebird Records" and ana.phone == "+44 7700 900123"
     assert ana.notes == "Line one\nLine two" and ana.tags == ["Folk", "Indie", "priority", TEXT]
     assert ana.instagram == "@ana" and ana.linkedin == "https://linkedin.com/in/ana"
+
+
+def _page_text(client, path: str, *emails: str) -> str:
+    """What a page shows, as text: tags, the CSRF token and the users' logins left out
+    (the two instances' ids differ, and so do their users' addresses)."""
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    page = response.get_data(as_text=True)
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    for email in emails:
+        text = text.replace(email, "")
+    return " ".join(text.split())
+
+
+def _paths(session, account) -> list[str]:
+    """Every list page, and the first, middle and last object's own page of each kind."""
+    from crm.models import Company, FollowUp, Pitch, Release
+
+    paths = ["/", "/contacts/", "/contacts/?sort=company", "/contacts/?role=curator",
+             "/contacts/changes", "/companies/", "/pitches/", "/pitches/board",
+             "/pitches/?due=week", "/releases/", "/templates/", "/imports/",
+             "/account/settings", "/reminders/settings"]  # fmt: skip
+    kinds = [("/contacts/", Contact), ("/companies/", Company), ("/pitches/", Pitch),
+             ("/releases/", Release), ("/templates/", EmailTemplate),
+             ("/follow-ups/", FollowUp)]  # fmt: skip
+    for prefix, model in kinds:
+        ids = session.scalars(
+            select(model.id).where(model.account_id == account.id).order_by(model.id)
+        ).all()
+        assert ids, model
+        paths += [f"{prefix}{ids[i]}" for i in sorted({0, len(ids) // 2, len(ids) - 1})]
+    return paths
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
+def test_the_demo_account_moved_to_the_other_engine_shows_the_same_pages(
+    app, session, user, logged_in, tmp_path, database_url
+):
+    """As a new user would: the demo account backed up from the settings page, restored
+    with the CLI into a fresh instance on the other engine, and every page reads the same."""
+    from crm.accounts.services import create_user
+    from crm.demo.data import load_demo
+    from crm.demo.outreach import load_demo_outreach
+    from tests.conftest import PASSWORD, log_in
+
+    load_demo(session, user.account, 400)
+    load_demo_outreach(session, user.account, user)
+    session.commit()
+    backup = logged_in.get("/account/backup.zip")
+    assert backup.status_code == 200
+    path = tmp_path / "robin-backup.zip"
+    path.write_bytes(backup.get_data())
+
+    if database_url.startswith("sqlite"):
+        other_url = POSTGRES_URL
+        _truncate_postgres(other_url)
+    else:
+        other_url = f"sqlite:///{tmp_path / 'laptop.sqlite3'}"
+        upgrade(other_url)
+    other = create_app(TestConfig(other_url))
+    other.test_client_class = app.test_client_class
+    try:
+        with other.extensions["crm.db"]() as there:
+            moved = create_user(there, email="robin@team.example", password=PASSWORD,
+                                name=user.name)  # fmt: skip
+            there.commit()
+            result = other.test_cli_runner().invoke(
+                args=["restore", str(path), "--user", moved.email]
+            )
+            assert result.exit_code == 0, result.output
+            client = log_in(other, moved)
+            for here_path, there_path in zip(
+                _paths(session, user.account), _paths(there, moved.account), strict=True
+            ):
+                logins = (user.email, moved.email)
+                here = _page_text(logged_in, here_path, *logins).split()
+                there_words = _page_text(client, there_path, *logins).split()
+                changed = [
+                    (" ".join(here[a:b]), " ".join(there_words[c:d]))
+                    for op, a, b, c, d in difflib.SequenceMatcher(
+                        None, here, there_words, autojunk=False
+                    ).get_opcodes()
+                    if op != "equal"
+                ]
+                assert not changed, (here_path, changed)
+    finally:
+        other.extensions["crm.db"].kw["bind"].dispose()
