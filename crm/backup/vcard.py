@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm.contacts.services import contact_values, with_values
 from crm.models import Account, Contact, Role
-from crm.models.contacts import shown_name
+from crm.models.contacts import every_address, shown_name
 
 SOCIAL = {"instagram": "instagram", "twitter": "twitter", "x": "twitter", "tiktok": "tiktok"}
 
@@ -42,7 +42,7 @@ def card(values: Mapping[str, Any], contact_id: int) -> str:
     _line(out, "VERSION", "4.0")
     _line(out, "FN", esc(shown_name(first, last, email, contact_id)))
     _line(out, "N", f"{esc(last)};{esc(first)};;;")
-    for index, address in enumerate(e for e in (email, *values["other_emails"]) if e):
+    for index, address in enumerate(every_address(email, values["other_emails"])):
         _line(out, "EMAIL", esc(address), ";PREF=1" if index == 0 else "")
     if values["phone"]:
         _line(out, "TEL", esc(values["phone"]))

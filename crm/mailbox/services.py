@@ -55,8 +55,7 @@ def connect_mailbox(
     if not cleaned.ok:
         return None, cleaned
     mailbox = existing or Mailbox(user_id=user.id, account_id=user.account_id)
-    for name in FIELDS:
-        setattr(mailbox, name, cleaned.values[name])
+    _set_settings(mailbox, cleaned)
     # Logging the artist's own sent mail: on unless turned off; a change that does not
     # name it (a script putting a new daily limit) leaves it as it was.
     if raw.get("capture_sent") is not None:
@@ -68,6 +67,11 @@ def connect_mailbox(
     session.add(mailbox)
     session.flush()
     return mailbox, cleaned
+
+
+def _set_settings(mailbox: Mailbox, cleaned: Cleaned) -> None:
+    for name in FIELDS:
+        setattr(mailbox, name, cleaned.values[name])
 
 
 def disconnect_mailbox(session: Session, user: User) -> bool:
@@ -93,8 +97,7 @@ def keep_settings(session: Session, user: User, raw: Mapping[str, object]) -> Cl
     if not cleaned.ok or mailbox_of(session, user) is not None:
         return cleaned
     mailbox = Mailbox(user_id=user.id, account_id=user.account_id, password_encrypted="")
-    for name in FIELDS:
-        setattr(mailbox, name, cleaned.values[name])
+    _set_settings(mailbox, cleaned)
     mailbox.capture_sent = raw.get("capture_sent") is not False
     mailbox.paused_reason = RESTORED
     session.add(mailbox)

@@ -151,6 +151,11 @@ def joined_name(first_name: str, last_name: str) -> str:
     return " ".join(part for part in (first_name, last_name) if part)
 
 
+def every_address(email: str | None, other_emails: list[str]) -> list[str]:
+    """Every address of a person, the main one first."""
+    return [e for e in (email, *other_emails) if e]
+
+
 def shown_name(first_name: str, last_name: str, email: str | None, contact_id: int) -> str:
     """What a contact is called where it must be called something (a card, a link)."""
     return joined_name(first_name, last_name) or email or f"Contact #{contact_id}"
@@ -234,7 +239,7 @@ class Contact(Base):
     @property
     def emails(self) -> list[str]:
         """Every address of the person, the main one first."""
-        return [e for e in (self.email, *self.other_emails) if e]
+        return every_address(self.email, self.other_emails)
 
     @property
     def full_name(self) -> str:
