@@ -39,7 +39,7 @@ def import_command(file: Path, email: str, dry_run: bool) -> None:
     try:
         with transaction(session):
             _record, summary = import_now(
-                session, user.account, user, file.name, file.read_bytes(), dry_run=dry_run
+                session, user.account, user, file.name, file, dry_run=dry_run
             )
             if dry_run:
                 session.rollback()
@@ -48,19 +48,13 @@ def import_command(file: Path, email: str, dry_run: bool) -> None:
     errors_path = file.with_name(file.name + ".errors.csv")
     if summary.errors:
         with open(errors_path, "w", encoding="utf-8", newline="") as out:
-            out.writelines(rejected_results_csv(_record_header(file), summary.errors))
+            out.writelines(rejected_results_csv(summary.header, summary.errors))
     click.echo(
         f"created {summary.created}, updated {summary.updated}, skipped {summary.skipped}, "
         f"errors {summary.rejected}" + (" (dry run: nothing written)" if dry_run else "")
     )
     if summary.errors:
         click.echo(f"Rejected rows and their reasons: {errors_path}")
-
-
-def _record_header(file: Path) -> list[str]:
-    from crm.imports.reading import open_csv
-
-    return open_csv(file.read_bytes()).header
 
 
 @contacts_cli.command("export")

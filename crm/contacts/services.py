@@ -15,7 +15,7 @@ from sqlalchemy import Row, Select, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from crm.bulk import which_of
+from crm.bulk import IN_LIST, which_of
 from crm.contacts.fields import PLAIN_FIELDS, email_key
 from crm.contacts.search import ContactTextMatch, best_first, matches_few
 from crm.db import rows_changed, utcnow
@@ -312,18 +312,28 @@ def contact_for_each_email(session: Session, account: Account, emails: list[str]
     return sorted(found, key=first_address)
 
 
-def email_owners(session: Session, account: Account) -> dict[str, int]:
-    """Every address of the account, main and further, with its contact's id: how an
-    import tells new people from known ones without a query a row."""
-    further = select(ContactEmail.email_key, ContactEmail.contact_id).where(
-        owned_by(ContactEmail, account)
-    )
-    main = select(Contact.email_key, Contact.id).where(
-        owned_by(Contact, account), Contact.email_key.is_not(None)
-    )
-    owners: dict[str, int] = {key: contact_id for key, contact_id in session.execute(further)}
-    owners.update((key, contact_id) for key, contact_id in session.execute(main) if key)
+def email_owners(session: Session, account: Account, keys: Iterable[str]) -> dict[str, int]:
+    """Which contacts have these addresses (as keys), main or further: asked for a chunk of
+    an import's rows at once, never for every address of the account, so an import's memory
+    does not grow with the account or the file."""
+    wanted = sorted(set(keys))
+    owners: dict[str, int] = {}
+    for start in range(0, len(wanted), IN_LIST):
+        batch = wanted[start : start + IN_LIST]
+        further = select(ContactEmail.email_key, ContactEmail.contact_id).where(
+            owned_by(ContactEmail, account), ContactEmail.email_key.in_(batch)
+        )
+        main = select(Contact.email_key, Contact.id).where(
+            owned_by(Contact, account), Contact.email_key.in_(batch)
+        )
+        for query in (further, main):  # the main address wins over a further one
+            owners.update((key, contact_id) for key, contact_id in session.execute(query) if key)
     return owners
+
+
+# How many companies a Resolver remembers at most: an import of a million rows names some
+# 400,000 of them (most people work somewhere of their own), too many to keep.
+REMEMBERED_COMPANIES = 20_000
 
 
 class Resolver:
@@ -342,6 +352,10 @@ class Resolver:
         """Resolve many names at once, creating the new companies: one query for the names
         not seen yet and one multi-row insert returning the new ones, instead of a round
         trip per name (a real address book has a company for every two people)."""
+        if len(self._companies) > REMEMBERED_COMPANIES:
+            # Forgotten between two chunks of a large import, so that its memory stays flat.
+            self._companies.clear()
+            self._company_names.clear()
         wanted: dict[str, str] = {}
         for name in names:
             if name in self._company_names:

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from itertools import islice
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
@@ -50,6 +51,7 @@ class ImportSummary:
     skipped: int = 0
     rejected: int = 0
     rows: int = 0
+    header: list[str] = field(default_factory=list)  # the file's, for its rejected rows
     errors: list[RowResult] = field(default_factory=list)
     preview: list[RowResult] = field(default_factory=list)
     # How many rows got each guessed role, and how many are left without one.
@@ -94,8 +96,10 @@ def run_import(
     `helper`: clean the rows in a second process (None: when the file is large)."""
     if helper is None:
         helper = csv_file.size >= HELPER_FROM_CHARS
-    summary = ImportSummary()
-    planner = Planner(session, account, Role(default_role) if default_role else None)
+    summary = ImportSummary(header=csv_file.header)
+    planner = Planner(
+        session, account, Role(default_role) if default_role else None, dry_run=dry_run
+    )
     ignored = [i for i, target in enumerate(mapping) if target == IGNORE]
     writer = None if dry_run else Writer(session, account, record)
     pending: list[RowResult] = []
@@ -111,10 +115,12 @@ def run_import(
                 row.action, row.message = "skip", "already up to date"
             writer.reject(rejects)
         else:
-            # A dry run writes nothing, but later rows with these emails are updates all
-            # the same: the preview's counts must be the import's.
+            # A dry run writes nothing, but later rows with these addresses (an update's
+            # new ones too) are updates all the same: the preview's counts are the import's.
             for row in creates:
                 planner.written(row, 0)
+            for row in updates:
+                planner.written(row, row.contact_id or 0)
         for row in pending:
             row.written = True
         # Written rows are found through `existing` from now on; forgetting them here keeps
@@ -146,20 +152,21 @@ def run_import(
             stack.enter_context(bulk_load(connection, WRITTEN_TABLES, csv_file.most_rows))
             stack.enter_context(search_index_loading(connection, csv_file.most_rows))
         home = home_region(account.timezone)
-        for row_number, cells, cleaned in cleaned_rows(csv_file, mapping, helper, home=home):
-            row = planner.plan(row_number, cells, cleaned)
-            if dry_run:
-                for index in ignored:
-                    if index < len(cells) and cells[index].strip():
-                        summary.not_imported[index] += 1
-            if len(summary.preview) < preview_rows:
-                summary.preview.append(row)
-            pending.append(row)
-            # Later rows may merge into earlier ones of the same email: write a chunk only
-            # when no row in it can still change, i.e. at the end, unless the file is large.
-            if len(pending) >= CHUNK:
-                flush()
-        flush()
+        rows = cleaned_rows(csv_file, mapping, helper, home=home)
+        # A chunk at a time: who has its addresses is asked of the database, where the
+        # chunks before it are written, so memory stays flat however long the file is.
+        while chunk := list(islice(rows, CHUNK)):
+            planner.look_up(cleaned for _n, _cells, cleaned in chunk)
+            for row_number, cells, cleaned in chunk:
+                row = planner.plan(row_number, cells, cleaned)
+                if dry_run:
+                    for index in ignored:
+                        if index < len(cells) and cells[index].strip():
+                            summary.not_imported[index] += 1
+                if len(summary.preview) < preview_rows:
+                    summary.preview.append(row)
+                pending.append(row)
+            flush()
     if writer is not None:
         refresh_statistics(session.connection(), WRITTEN_TABLES, summary.created)
         record.created, record.updated = summary.created, summary.updated

@@ -5,9 +5,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 from charset_normalizer import from_bytes
 
@@ -15,7 +16,6 @@ from crm.backup.vcard import NotAVCard, is_vcard, vcard_to_csv
 
 DELIMITERS = ",;\t"
 SNIFF_BYTES = 64 * 1024
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # A cell of a real address book is at most a long note; a column count in the thousands
 # or a cell of megabytes is a broken or hostile file, refused before any page is drawn.
 MAX_CELL = 1_000_000
@@ -27,52 +27,86 @@ class UnreadableFile(ValueError):
     """The file as a whole cannot be imported; the message says why, for the user."""
 
 
+# A file is read (to check its encoding and count its lines, then row by row) in pieces of
+# this size, never whole: a million-row export is a few hundred megabytes of text.
+READ_BYTES = 1024 * 1024
+
+# What an import reads: the bytes of an upload, or the path of a file on disk.
+Source = bytes | Path
+
+
 @dataclass
 class CsvFile:
-    """A decoded CSV file: its header and an iterator over the rest, read lazily."""
+    """A checked CSV file: its encoding, delimiter and header, and its rows read from the
+    source each time they are asked for, a piece at a time: no copy of its text is held."""
 
     encoding: str
     delimiter: str
     header: list[str]
-    text: str
-
-    @property
-    def size(self) -> int:
-        """In characters."""
-        return len(self.text)
-
-    @property
-    def most_rows(self) -> int:
-        """At most this many data rows (fewer when quoted cells hold line breaks)."""
-        return max(self.text.count("\n"), self.text.count("\r"))
+    size: int  # in characters
+    most_rows: int  # at most this many data rows (fewer when quoted cells hold line breaks)
+    source: Source
+    errors: str = "strict"  # "replace" for a file that is not valid in its encoding
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(line number of the row's start in the file, cells) for each data row."""
-        reader = csv.reader(lines(self.text), delimiter=self.delimiter)
-        next(reader, None)  # the header
-        start = reader.line_num + 1
+        with _text(self.source, self.encoding, self.errors) as text:
+            reader = csv.reader(_without_bom(text), delimiter=self.delimiter)
+            next(reader, None)  # the header
+            start = reader.line_num + 1
+            try:
+                for cells in reader:
+                    yield start, cells
+                    start = reader.line_num + 1
+            except csv.Error as exc:
+                raise UnreadableFile(_csv_problem(exc, start)) from None
+
+
+def _binary(source: Source) -> BinaryIO:
+    # BytesIO shares the bytes it is given until it is written to: no copy.
+    return io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+
+
+def _text(source: Source, encoding: str, errors: str) -> io.TextIOWrapper:
+    """The file's text, as the csv module wants it: line endings untranslated, so that a
+    quoted cell keeps its line breaks; lines end at LF, CRLF or a lone CR (old Macs)."""
+    return io.TextIOWrapper(_binary(source), encoding=encoding, errors=errors, newline="")
+
+
+def _without_bom(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a text less the byte order marks before the first (Excel writes one
+    even into a UTF-8 file; a file converted twice has two)."""
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is not None:
+        yield first.lstrip("\ufeff")
+        yield from lines
+
+
+def _pieces(source: Source) -> Iterator[bytes]:
+    with _binary(source) as raw:
+        while piece := raw.read(READ_BYTES):
+            yield piece
+
+
+def _scan(source: Source, encoding: str) -> tuple[str, str, int, int]:
+    """(encoding, errors mode, characters, most data rows) of the whole file, decoded a
+    piece at a time. A file that is not valid in the encoding its first bytes suggest is
+    read as cp1252, in which nearly every byte is a character (Excel on Windows)."""
+    for candidate, errors in ((encoding, "strict"), ("cp1252", "replace")):
+        decoder = codecs.getincrementaldecoder(candidate)(errors)
+        characters = line_feeds = returns = 0
         try:
-            for cells in reader:
-                yield start, cells
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise UnreadableFile(_csv_problem(exc, start)) from None
-
-
-def lines(text: str) -> Iterator[str]:
-    """The lines of a text with their endings, one at a time. Not io.StringIO: it holds a
-    copy of the text at four bytes a character (80 MB more for a 20 MB file)."""
-    # A file whose first line ends in a lone carriage return (old Mac exports) breaks its
-    # lines on those; every other file on line feeds (a CRLF line keeps its CR, which the
-    # csv module takes as part of the line ending).
-    first = LINE_BREAK.search(text)
-    end = "\r" if first and first.group() == "\r" else "\n"
-    start, length = 0, len(text)
-    while start < length:
-        stop = text.find(end, start)
-        stop = length if stop == -1 else stop + 1
-        yield text[start:stop]
-        start = stop
+            for piece in _pieces(source):
+                text = decoder.decode(piece)
+                characters += len(text)
+                line_feeds += text.count("\n")
+                returns += text.count("\r")
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return candidate, errors, characters, max(line_feeds, returns)
+    raise AssertionError("cp1252 with errors='replace' decodes any bytes")
 
 
 def detect_encoding(head: bytes) -> str:
@@ -132,31 +166,32 @@ def _csv_problem(error: csv.Error, line: int) -> str:
     return f"The file is not a valid CSV (line {line:,}: {error})."
 
 
-def open_csv(data: bytes) -> CsvFile:
-    """Decode and inspect an uploaded file, refusing what is not a CSV with a clear reason."""
-    if not data.strip():
+def open_csv(source: Source) -> CsvFile:
+    """Inspect an uploaded file (its bytes, or its path on disk), refusing what is not a
+    CSV with a clear reason. Only its first bytes are held; the rest is read as needed."""
+    with _binary(source) as raw:
+        head = raw.read(SNIFF_BYTES)
+    if not head.strip() and not any(piece.strip() for piece in _pieces(source)):
         raise UnreadableFile("The file is empty.")
-    encoding = detect_encoding(data[:SNIFF_BYTES])
-    if is_vcard(data[:SNIFF_BYTES].decode(encoding, errors="ignore")):
+    encoding = detect_encoding(head)
+    if is_vcard(head.decode(encoding, errors="ignore")):
         # Address books exported as vCard go through the same mapping, preview and undo.
+        data = source if isinstance(source, bytes) else source.read_bytes()
         try:
-            data = vcard_to_csv(data.decode(encoding, errors="replace"))
+            source = vcard_to_csv(data.decode(encoding, errors="replace"))
         except NotAVCard as exc:
             raise UnreadableFile(str(exc)) from None
-        if data.count(b"\n") < 2:
+        if source.count(b"\n") < 2:
             raise UnreadableFile("This vCard file holds no contact card.")
-        encoding = "utf-8"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-        encoding = "cp1252"
-    if "\x00" in text[:SNIFF_BYTES]:
+        encoding, head = "utf-8", source[:SNIFF_BYTES]
+    encoding, errors, size, most_rows = _scan(source, encoding)
+    sample = codecs.getincrementaldecoder(encoding)("replace").decode(head)
+    if "\x00" in sample:
         raise UnreadableFile("This looks like a binary file, not a CSV. Export it as CSV first.")
-    text = text.lstrip("\ufeff")
-    delimiter = detect_delimiter(text[:SNIFF_BYTES])
+    delimiter = detect_delimiter(sample.lstrip("\ufeff"))
     try:
-        header = next(csv.reader(lines(text), delimiter=delimiter), [])
+        with _text(source, encoding, errors) as text:
+            header = next(csv.reader(_without_bom(text), delimiter=delimiter), [])
     except csv.Error as exc:
         raise UnreadableFile(_csv_problem(exc, 1)) from None
     if len(header) > MAX_COLUMNS:
@@ -167,4 +202,4 @@ def open_csv(data: bytes) -> CsvFile:
     header = [h.strip() for h in header]
     if not any(header):
         raise UnreadableFile("The first row must name the columns (First name, Email, ...).")
-    return CsvFile(encoding=encoding, delimiter=delimiter, header=header, text=text)
+    return CsvFile(encoding, delimiter, header, size, most_rows, source, errors)

@@ -5,6 +5,7 @@ here: crm.imports.helper cleans rows in another process, crm.imports.writer writ
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,9 +42,13 @@ class RowResult:
 
     @property
     def email_keys(self) -> list[str]:
-        """Every address of the row, main first, as compared."""
-        emails = [self.values.get("email"), *self.values.get("other_emails", [])]
-        return [k for k in (email_key(e) for e in emails) if k]
+        return address_keys(self.values)
+
+
+def address_keys(values: dict) -> list[str]:
+    """Every address of a row's clean values, main first, as compared."""
+    emails = [values.get("email"), *values.get("other_emails", [])]
+    return [k for k in (email_key(e) for e in emails) if k]
 
 
 def needs_guard(cell: str) -> bool:
@@ -193,14 +198,32 @@ def rejection_message(errors: dict[str, list[str]]) -> str:
 class Planner:
     """Decides each row's action, remembering what earlier rows of the file did."""
 
-    def __init__(self, session: Session, account: Account, default_role: Role | None = None):
+    def __init__(
+        self,
+        session: Session,
+        account: Account,
+        default_role: Role | None = None,
+        *,
+        dry_run: bool = False,
+    ):
         self.session, self.account = session, account
         self.default_role = default_role  # for rows that neither state nor suggest one
-        # Every address of the account, to tell new contacts from updates without a query
-        # a row.
-        self.existing: dict[str, int] = email_owners(session, account)
+        # The owners of the addresses of the rows being planned (see look_up): the database
+        # holds who has which address, and the rows of earlier chunks once written.
+        self.existing: dict[str, int] = {}
+        # A dry run writes nothing, so it remembers the addresses its new contacts would have.
+        self.planned: dict[str, int] | None = {} if dry_run else None
         self.in_file: dict[str, RowResult] = {}  # address -> first row with it
         self.seen_rows: set[tuple] = set()  # exact values of rows without an email
+
+    def look_up(self, chunk: Iterable[Cleaned]) -> None:
+        """Find who has the addresses of the next chunk of rows, in one query per few
+        hundred addresses rather than one per row."""
+        keys = {k for values, rejected, _ in chunk if values and not rejected
+                for k in address_keys(values)}  # fmt: skip
+        self.existing = email_owners(self.session, self.account, keys)
+        if self.planned:
+            self.existing.update((k, self.planned[k]) for k in keys if k in self.planned)
 
     def plan(self, row_number: int, cells: list[str], cleaned: Cleaned) -> RowResult:
         values, rejected, derived = cleaned
@@ -251,9 +274,11 @@ class Planner:
             self.in_file[key] = row
 
     def written(self, row: RowResult, contact_id: int) -> None:
-        """A new contact is in the database: later chunks update it."""
+        """A row's contact has its addresses now: later chunks update it."""
         for key in row.email_keys:
             self.existing[key] = contact_id
+            if self.planned is not None:
+                self.planned[key] = contact_id
 
 
 # A row's clean values (None for an empty row), why it is rejected ("" if it is not), and the

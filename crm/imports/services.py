@@ -15,7 +15,7 @@ from crm.imports import progress
 from crm.imports.engine import ImportSummary, run_import
 from crm.imports.export import csv_lines, neutralise
 from crm.imports.mapping import auto_mapping, check_mapping, header_key
-from crm.imports.reading import CsvFile, UnreadableFile, open_csv
+from crm.imports.reading import CsvFile, Source, UnreadableFile, open_csv
 from crm.imports.rules import RowResult
 from crm.models import (
     Account,
@@ -166,12 +166,13 @@ def import_now(
     account: Account,
     user: User | None,
     file_name: str,
-    data: bytes,
+    data: Source,
     *,
     mapping: list[str] | None = None,
     dry_run: bool = False,
 ) -> tuple[ContactImport | None, ImportSummary]:
-    """Read, map and import a file in one go (the CLI and the API). The caller commits."""
+    """Read, map and import a file (its bytes, or its path: read as it goes) in one go, for
+    the CLI and the API. The caller commits."""
     csv_file = open_csv(data)
     if mapping is None:
         saved = saved_mapping_for(session, account, csv_file.header)

@@ -409,6 +409,40 @@ def test_a_10_mb_file_imports(session, user):
     assert found_by(session, user, "person499@") == ["person499@bulk.example"]
 
 
+def test_people_named_again_chunks_later_are_updated_not_added_twice(
+    session, user, make_contact, tmp_path
+):
+    """A file is planned a chunk at a time and who has an address is asked of the
+    database, where the earlier chunks are written: a person who comes back 2,000 rows
+    later, by either address, is the same contact, and a dry run counts the same."""
+    known = make_contact(user.account, first_name="Kim", email="kim@old.example")
+    session.commit()
+    rows = [f"P{i},p{i}@x.example,,\r\n" for i in range(2500)]
+    # Kim gets a second address in the first chunk and is named by it in the third.
+    rows[10] = "Kim,kim@old.example,kim@new.example,\r\n"
+    rows[2100] = "Kim,kim@new.example,,Booker at Harbor\r\n"
+    # A person of the first chunk comes back by a second address, with their first one.
+    rows[2200] = "P5 again,p5-home@x.example,p5@x.example,\r\n"
+    rows[2300] = "P7,p7@x.example,,Met at Eurosonic\r\n"
+    path = tmp_path / "address-book.csv"
+    path.write_text("Name,Email,E-mail 2,Notes\r\n" + "".join(rows), encoding="utf-8")
+
+    _none, dry = import_now(session, user.account, user, path.name, path, dry_run=True)
+    session.rollback()
+    _record, real = import_now(session, user.account, user, path.name, path)
+    session.commit()
+
+    assert (real.created, real.updated, real.rejected) == (2496, 4, 0)
+    assert (dry.created, dry.updated, dry.rejected) == (real.created, real.updated, 0)
+    by_email = contacts(session, user)
+    assert session.scalar(select(func.count(Contact.id))) == 2497
+    kim = by_email["kim@old.example"]
+    assert kim.id == known.id and kim.other_emails == ["kim@new.example"]
+    assert kim.notes == "Booker at Harbor"
+    assert by_email["p5@x.example"].other_emails == ["p5-home@x.example"]
+    assert by_email["p7@x.example"].notes == "Met at Eurosonic"
+
+
 @pytest.mark.slow
 def test_a_helper_process_cleans_large_files_to_the_same_result(session, user):
     """Files from about 20,000 rows are cleaned in a second process; the outcome is the

@@ -53,6 +53,23 @@ def test_every_line_ending_including_old_mac_carriage_returns(end):
     assert found == [(2, ["Ana", f"two{end}lines"]), (4, ["Ben", "x"])]
 
 
+def test_a_file_on_disk_is_read_a_piece_at_a_time_with_the_same_rows(tmp_path):
+    """The CLI imports from the file itself; the text is never held whole. A byte that is
+    not UTF-8 three megabytes in (Excel's cp1252 in a sheet that started out plain) still
+    makes the whole file read as cp1252, as it does when the upload is in memory."""
+    filler = "".join(f"Person {i},p{i}@x.example,plain\r\n" for i in range(100_000))
+    data = ("name,email,notes\r\n" + filler).encode() + "Zoë,z@x.example,Café\r\n".encode("cp1252")
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    on_disk, in_memory = open_csv(path), open_csv(data)
+    assert on_disk.encoding == in_memory.encoding == "cp1252"
+    assert on_disk.header == ["name", "email", "notes"]
+    assert (on_disk.size, on_disk.most_rows) == (in_memory.size, in_memory.most_rows)
+    found = list(on_disk.rows())
+    assert found == list(in_memory.rows())
+    assert len(found) == 100_001 and found[-1] == (100_002, ["Zoë", "z@x.example", "Café"])
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
