@@ -186,6 +186,25 @@ def refresh_statistics(connection: Connection, tables: Iterable[str], new_rows: 
     connection.exec_driver_sql(f"ANALYZE {names}")
 
 
+class FreshStatistics:
+    """Statistics kept up with a large load while it runs, on PostgreSQL: the load's own
+    look-ups (who has this chunk's addresses) were otherwise planned for the empty table it
+    started from, and walked every row written so far for each of them (20,000 rows in,
+    160 ms a query). ANALYZE each time the rows written have grown fourfold: a handful
+    per load. SQLite plans those look-ups by the unique index without statistics."""
+
+    def __init__(self, connection: Connection, tables: Iterable[str]):
+        self.connection, self.tables = connection, tuple(tables)
+        self.next_at = ANALYZE_FROM_ROWS
+
+    def written(self, rows: int) -> None:
+        """`rows` have been written so far."""
+        if rows < self.next_at or self.connection.dialect.name != "postgresql":
+            return
+        self.connection.exec_driver_sql("ANALYZE " + ", ".join(f'"{t}"' for t in self.tables))
+        self.next_at = rows * 4
+
+
 IN_LIST = 500  # values an IN (...) takes at once: well within both engines' limits
 
 

@@ -16,7 +16,7 @@ from itertools import islice
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from crm.bulk import bulk_load, refresh_statistics
+from crm.bulk import FreshStatistics, bulk_load, refresh_statistics
 from crm.contacts.fields import CONTACT_FIELDS, home_region
 from crm.contacts.search import search_index_loading
 from crm.contacts.services import (
@@ -102,6 +102,7 @@ def run_import(
     )
     ignored = [i for i, target in enumerate(mapping) if target == IGNORE]
     writer = None if dry_run else Writer(session, account, record)
+    statistics = FreshStatistics(session.connection(), WRITTEN_TABLES)
     pending: list[RowResult] = []
 
     def flush() -> None:
@@ -114,6 +115,7 @@ def run_import(
             for row in writer.update(updates):
                 row.action, row.message = "skip", "already up to date"
             writer.reject(rejects)
+            statistics.written(summary.created + len(creates))
         else:
             # A dry run writes nothing, but later rows with these addresses (an update's
             # new ones too) are updates all the same: the preview's counts are the import's.
