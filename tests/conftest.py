@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from jinja2 import FileSystemBytecodeCache
 from sqlalchemy import create_engine, text
 
 from config import TestConfig
@@ -183,10 +184,26 @@ class Client(FlaskClient):
         return self.post(url, data={"csrf_token": self.csrf_token(), **(data or {})}, **kwargs)
 
 
+@pytest.fixture(scope="session")
+def compiled_templates(tmp_path_factory) -> FileSystemBytecodeCache:
+    """Each test builds an app of its own, and each app compiled every page it showed
+    again; Jinja's bytecode cache (keyed by the template's source) does it once a run."""
+    return FileSystemBytecodeCache(str(tmp_path_factory.mktemp("jinja")))
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request, monkeypatch):
+    """scrypt spends 0.2 s a password by design, at every test's sign-up and log-in; the
+    tests use a quick method, as Django's test settings do, except where marked."""
+    if "real_password_hashes" not in request.keywords:
+        monkeypatch.setattr("crm.models.accounts.PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
 @pytest.fixture
-def app(database_url):
+def app(database_url, compiled_templates):
     app = create_app(TestConfig(database_url))
     app.test_client_class = Client
+    app.jinja_env.bytecode_cache = compiled_templates
     yield app
     app.extensions["crm.db"].kw["bind"].dispose()
 

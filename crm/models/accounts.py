@@ -11,6 +11,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.db import UTC, Base, created_at, intpk
 
+# Werkzeug's default, scrypt: memory-hard, as current guidance asks. The hash names its
+# method, so a change here applies to new passwords and old ones still check.
+PASSWORD_METHOD = "scrypt"
+
 
 class Account(Base):
     """The workspace that owns contacts, releases, templates and pitches.
@@ -64,8 +68,7 @@ class User(UserMixin, Base):
     )
 
     def set_password(self, password: str) -> None:
-        # Werkzeug's default is scrypt, a memory-hard algorithm current guidance accepts.
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:

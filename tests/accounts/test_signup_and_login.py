@@ -16,6 +16,7 @@ SIGNUP = {
 }
 
 
+@pytest.mark.real_password_hashes
 def test_signup_creates_an_account_and_logs_in(client, session):
     response = client.submit("/account/signup", SIGNUP)
     assert response.status_code == 302

@@ -483,6 +483,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow  # a real process killed and waited for: five seconds
 def test_the_cleaning_helper_dies_with_a_killed_web_worker(tmp_path):
     """A gunicorn worker killed mid-import (kill -9) never shuts its pool down."""
     script = tmp_path / "worker.py"
