@@ -127,14 +127,16 @@ def logged_in_client(app, email: str = "bench@example.com"):
     return client
 
 
-def alternated(subject, floor, repeat: int) -> tuple[list[float], list[float]]:
-    """Seconds per call of each, called in turn (A B A B ...) after one warm-up call each,
-    so that whatever else the machine does weighs on both alike."""
-    subject()
-    floor()
-    times: tuple[list[float], list[float]] = ([], [])
+def alternated(subject, floor, repeat: int, *more) -> tuple[list[float], ...]:
+    """Seconds per call of each, called in turn (A B A B ..., or A B C A B C ... with more
+    floors) after one warm-up call each, so that whatever else the machine does weighs on
+    all alike."""
+    funcs = (subject, floor, *more)
+    for func in funcs:
+        func()
+    times: tuple[list[float], ...] = tuple([] for _ in funcs)
     for _ in range(repeat):
-        for func, out in ((subject, times[0]), (floor, times[1])):
+        for func, out in zip(funcs, times, strict=True):
             start = time.perf_counter()
             func()
             out.append(time.perf_counter() - start)

@@ -1,5 +1,11 @@
 """Server time of the contact list at 100,000 contacts in one account, per search and filter,
-and the floor: the same SQL statements the page runs, replayed directly on the database."""
+against two floors, all three called in turn (A B C A B C):
+- the least work that gives the page's result: one keyset query for the 50 rows with the
+  company's name and the labels the list shows, and one count bounded at 10,001, written
+  by hand for each case on the driver (`least_work`);
+- the page's own SQL statements (11 or 12: the filter menus and the undo offer too),
+  replayed directly on the database, which says how much of the page is its SQL.
+The least-work floor orders a search by name, not by the page's "the typed name first"."""
 
 from __future__ import annotations
 
@@ -57,6 +63,82 @@ def page_500(session, account, query: str) -> str:
     return f"{query}&page=500&after={cursor_for(list(last))}"
 
 
+LABELS = {
+    "sqlite": "(SELECT group_concat(t.name, ', ') FROM contact_tags ct JOIN tags t ON t.id = "
+    "ct.tag_id WHERE ct.contact_id = c.id)",
+    "postgresql": "(SELECT string_agg(t.name, ', ') FROM contact_tags ct JOIN tags t ON t.id "
+    "= ct.tag_id WHERE ct.contact_id = c.id)",
+}
+BY_NAME = "c.sort_name, c.id"
+BY_UPDATED = "c.updated_at DESC, c.id DESC"
+LABELLED = (
+    "c.id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id "
+    "WHERE t.account_id = ? AND t.kind = ? AND t.key = ?)"
+)
+
+
+def search(engine: str, words: list[str]) -> tuple[str, list]:
+    """The search's condition: FTS5 on SQLite, the trigram index on PostgreSQL."""
+    if engine == "sqlite":
+        match = " ".join(f'"{word}"*' for word in words)
+        return "c.id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)", [match]
+    return " AND ".join("c.search_text LIKE ?" for _ in words), [f"%{w}%" for w in words]
+
+
+def least_work(engine: str, label: str, account_id: int, after: list) -> tuple[str, str, list]:
+    """The hand-written rows query and bounded count of a case, and their parameters
+    (after the account's id): `after` is the keyset of page 499's last row, for page 500."""
+    where, params, order = "", [], BY_NAME
+    if label.startswith("search"):
+        where, params = search(engine, label.split("'")[1].split())
+        where = " AND " + where
+    elif label.startswith(("tag", "genre")):
+        kind, name = label.split(" = ")
+        where, params = " AND " + LABELLED, [account_id, kind, name.lower()]
+    elif label.startswith("role"):
+        where, params = " AND c.role = ?", ["ar"]
+    elif label.startswith("country"):
+        where, params = " AND c.country = ?", ["Germany"]
+    elif label == "never contacted":
+        where = " AND c.last_contacted_at IS NULL"
+    elif label == "sort by company":
+        order = "c.company_key IS NULL, c.company_key, " + BY_NAME
+    elif label == "sort by last updated":
+        order = BY_UPDATED
+    seek = ""
+    if after:
+        updated = "last updated" in label
+        seek = (
+            " AND (c.updated_at, c.id) < (?, ?)" if updated else " AND (c.sort_name, c.id) > (?, ?)"
+        )
+        order = BY_UPDATED if updated else BY_NAME
+    rows = (
+        "SELECT c.id, c.first_name, c.last_name, c.email, c.role, c.title, c.city, c.country, "
+        f"c.email_status, c.do_not_contact, c.last_contacted_at, co.name, {LABELS[engine]} "
+        "FROM contacts c LEFT JOIN companies co ON co.id = c.company_id "
+        f"WHERE c.account_id = ?{where}{seek} ORDER BY {order} LIMIT 50"
+    )
+    count = (
+        f"SELECT count(*) FROM (SELECT 1 FROM contacts c WHERE c.account_id = ?{where} "
+        "LIMIT 10001) AS counted"
+    )
+    if engine != "sqlite":
+        rows, count = rows.replace("?", "%s"), count.replace("?", "%s")
+    return rows, count, params
+
+
+def page_499_end(engine, account_id: int, label: str) -> list:
+    """The raw sort values of page 499's last row, as the floor's keyset."""
+    order = BY_UPDATED if "last updated" in label else BY_NAME
+    column = "c.updated_at" if "last updated" in label else "c.sort_name"
+    query = (
+        f"SELECT {column}, c.id FROM contacts c WHERE c.account_id = {account_id} "
+        f"ORDER BY {order} LIMIT 1 OFFSET {499 * 50 - 1}"
+    )
+    with engine.connect() as conn:
+        return list(conn.exec_driver_sql(query).one())
+
+
 def run(contacts: int, repeat: int, url: str | None = None) -> list[dict]:
     app = fresh_app(url)
     session, user = make_account(app)
@@ -66,6 +148,7 @@ def run(contacts: int, repeat: int, url: str | None = None) -> list[dict]:
     client = logged_in_client(app)
     engine = app.extensions["crm.db"].kw["bind"]
     results = []
+    account_id = user.account.id
     for label, query in CASES.items():
         if query.startswith("page 500"):
             query = page_500(session, user.account, query.removeprefix("page 500"))
@@ -89,14 +172,35 @@ def run(contacts: int, repeat: int, url: str | None = None) -> list[dict]:
                     cursor.fetchall()
                 cursor.close()
 
-        page, floor = alternated(lambda path=path: client.get(path), replay, repeat)
+        after = page_499_end(engine, account_id, label) if label.startswith("page 500") else []
+        rows_sql, count_sql, params = least_work(engine.dialect.name, label, account_id, after)
+
+        def floor(rows_sql=rows_sql, count_sql=count_sql, params=params, after=after):
+            with engine.connect() as conn:
+                cursor = conn.connection.driver_connection.cursor()
+                cursor.execute(rows_sql, [account_id, *params, *after])
+                found = cursor.fetchall()
+                cursor.execute(count_sql, [account_id, *params])
+                counted = cursor.fetchone()[0]
+                cursor.close()
+            return found, counted
+
+        found, counted = floor()
+        shown = client.get(path).get_data(as_text=True)
+        # The same result: as many matches, and (in list order) the same 50 people.
+        assert f"{min(counted, 10_000):,}" in shown, (label, counted)
+        if not label.startswith("search"):
+            assert all(f"/contacts/{row[0]}" in shown for row in found), label
+        page, least, same_sql = alternated(lambda path=path: client.get(path), floor, repeat,
+                                           replay)  # fmt: skip
         results.append(
             {
                 "case": label,
                 "median_ms": round(median_ms(page), 2),
                 "p95_ms": round(p95_ms(page), 2),
-                "sql_median_ms": round(median_ms(floor), 2),
-                "ratio": f"{median_ms(page) / median_ms(floor):.1f}x",
+                "floor_median_ms": round(median_ms(least), 2),
+                "ratio": f"{median_ms(page) / median_ms(least):.1f}x",
+                "sql_median_ms": round(median_ms(same_sql), 2),
                 "queries": len(statements),
             }
         )
@@ -107,8 +211,9 @@ COLUMNS = [
     ("case", "case"),
     ("median_ms", "median ms"),
     ("p95_ms", "p95 ms"),
-    ("sql_median_ms", "same SQL direct, median ms"),
-    ("ratio", "ratio to floor"),
+    ("floor_median_ms", "least work, median ms"),
+    ("ratio", "ratio to least work"),
+    ("sql_median_ms", "page's own SQL, median ms"),
     ("queries", "queries"),
 ]
 
@@ -127,19 +232,22 @@ def main() -> None:
             "columns": COLUMNS,
             "results": results,
             "notes": [
-                "Target: p95 under 50 ms. Floor: the page's own SQL replayed on the driver; "
-                "the rest is Flask, the ORM and the template for 50 rows (about 9 ms)."
+                "Targets: p95 under 50 ms, within 3x of the least work (one keyset query for "
+                "the rows, one bounded count, by hand on the driver). The page's own SQL "
+                "replayed says how much of the page is SQL."
             ],
         }
         print(json.dumps(report))
         return
     print(f"Contact list, {args.contacts:,} contacts, {args.repeat} runs each; {machine()}")
-    print("| case | median ms | p95 ms | same SQL direct, median ms | ratio | queries |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        "| case | median ms | p95 ms | least work, median ms | ratio | page's SQL, ms | queries |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
-            f"| {r['case']} | {r['median_ms']} | {r['p95_ms']} | {r['sql_median_ms']} | "
-            f"{r['ratio']} | {r['queries']} |"
+            f"| {r['case']} | {r['median_ms']} | {r['p95_ms']} | {r['floor_median_ms']} | "
+            f"{r['ratio']} | {r['sql_median_ms']} | {r['queries']} |"
         )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, false, func, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, false, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -112,8 +112,15 @@ class SeekPage(Generic[T]):
 
 
 def bounded_count(session: Session, stmt: Select, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
-    """How many rows `stmt` gives, counted up to `limit`; and whether there are more."""
-    ids = stmt.order_by(None).limit(limit + 1).subquery()
+    """How many rows `stmt` gives, counted up to `limit`; and whether there are more.
+    Counted on a constant, not the rows' columns: the database can then count from an
+    index alone instead of reading 10,001 whole rows (their notes too) to count them."""
+    ids = (
+        stmt.order_by(None)
+        .with_only_columns(literal_column("1"), maintain_column_froms=True)
+        .limit(limit + 1)
+        .subquery()
+    )
     found = session.scalar(select(func.count()).select_from(ids)) or 0
     return min(found, limit), found > limit
 
