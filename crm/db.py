@@ -67,7 +67,7 @@ def make_engine(url: str) -> Engine:
     """An engine with SQLite tuned for a web app: WAL, a busy timeout, foreign keys on."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, connect_args=_postgres_settings(parsed))
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 15})
@@ -86,6 +86,17 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _postgres_settings(url) -> dict:
+    """The planner told that reading a page at random costs little more than reading it in
+    order (1.1, not the default 4, which is for spinning disks): a team's contact book sits
+    in memory or on SSD. With 4, a search matching a few thousand of 100,000 contacts was
+    planned as a scan of every row's search text (160 ms) instead of the trigram index
+    (26 ms). A DATABASE_URL that sets its own `options` keeps them."""
+    if url.get_backend_name() != "postgresql" or "options" in url.query:
+        return {}
+    return {"options": "-c random_page_cost=1.1"}
 
 
 def init_app(app: Flask) -> None:

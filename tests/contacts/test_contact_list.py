@@ -253,3 +253,21 @@ def test_search_finds_what_people_type_at_the_start_of_words(logged_in, make_con
     assert found("gravity") == [elena]
     assert found("avi") == []  # only at word starts
     assert found("schneider elena") == [elena]  # last name first finds her too
+
+
+def test_on_postgresql_searches_are_planned_for_a_book_in_memory(session):
+    """With PostgreSQL's default random_page_cost (4, for spinning disks) a search matching
+    a few thousand of 100,000 contacts read every row's search text, 160 ms against 26 ms
+    by the trigram index; the app's connections say 1.1, unless DATABASE_URL says more."""
+    if session.bind.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL planner setting")
+    from sqlalchemy import text
+
+    from crm.db import make_engine
+
+    assert session.scalar(text("SHOW random_page_cost")) == "1.1"
+    url = session.bind.url.set(query={"options": "-c random_page_cost=2"})
+    own = make_engine(url.render_as_string(hide_password=False))
+    with own.connect() as connection:
+        assert connection.scalar(text("SHOW random_page_cost")) == "2"
+    own.dispose()
