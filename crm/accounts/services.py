@@ -8,11 +8,13 @@ from functools import cache
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.accounts.sessions import end_sessions
 from crm.db import utcnow
 from crm.mail_templates.services import install_starter_templates
 from crm.models import Account, User
+from crm.models import accounts as account_models
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -90,10 +92,20 @@ def create_user(
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = find_user(session, email)
-    if user is None or not user.check_password(password):
+    if user is None:
+        # Checked against a stand-in, so that a login for an address nobody has takes as
+        # long as a wrong password: its time must not tell who has an account here.
+        check_password_hash(_stand_in_hash(account_models.PASSWORD_METHOD), password)
+        return None
+    if not user.check_password(password):
         return None
     user.last_login_at = utcnow()
     return user
+
+
+@cache
+def _stand_in_hash(method: str) -> str:
+    return generate_password_hash("nobody's password", method=method)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:

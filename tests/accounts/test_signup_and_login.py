@@ -56,6 +56,23 @@ def test_login_with_a_wrong_password_says_so(client, user):
     assert client.get("/contacts/").status_code == 302
 
 
+def test_logging_in_as_nobody_costs_what_a_wrong_password_costs(client, user, monkeypatch):
+    """A login's time must not tell which addresses have an account: one for an address
+    nobody has checks a password hash all the same (and says what a wrong password says)."""
+    import crm.accounts.services as services
+
+    checked = []
+    real = services.check_password_hash
+    monkeypatch.setattr(
+        services, "check_password_hash", lambda *args: checked.append(1) or real(*args)
+    )
+    response = client.submit("/account/login", {"email": "nobody@example.com", "password": "x"})
+    wrong = client.submit("/account/login", {"email": user.email, "password": "wrong"})
+    assert checked == [1]  # the stand-in; the user's own check goes through the model
+    assert response.status_code == wrong.status_code
+    assert response.get_data(as_text=True).count("Wrong email or password") == 1
+
+
 def test_login_email_is_case_insensitive(client, user):
     response = client.submit(
         "/account/login", {"email": "Artist@EXAMPLE.com", "password": PASSWORD}
