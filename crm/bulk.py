@@ -201,7 +201,7 @@ class FreshStatistics:
         """`rows` have been written so far."""
         if rows < self.next_at or self.connection.dialect.name != "postgresql":
             return
-        self.connection.exec_driver_sql("ANALYZE " + ", ".join(f'"{t}"' for t in self.tables))
+        refresh_statistics(self.connection, self.tables, rows)
         self.next_at = rows * 4
 
 
