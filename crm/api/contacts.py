@@ -7,7 +7,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, pre_dump, validate
 
 from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
-from crm.api.errors import ApiError
+from crm.api.errors import ApiError, valid
 from crm.api.schemas import NON_BLANK, PageArgs, envelope, page_of
 from crm.backup.routes import vcard_response
 from crm.contacts import services
@@ -186,9 +186,8 @@ def list_contacts(args: dict):
 def create_contact(data: dict):
     """Create a contact. It needs a name or an email; emails are unique per account."""
     cleaned = clean_contact(data, home=home_region(api_account().timezone))
-    if not cleaned.ok:
-        raise ApiError(422, fields=cleaned.errors)
-    return _save(cleaned.values)
+    values = valid(cleaned)
+    return _save(values)
 
 
 @blp.get("/<int:contact_id>")
@@ -210,9 +209,8 @@ def update_contact(data: dict, contact_id: int):
         data = {**data, "country": contact.country}  # a local number needs the country
     cleaned = clean_contact(data, partial=True, home=home_region(api_account().timezone))
     require_name_or_email({**services.contact_values(contact), **cleaned.values}, cleaned)
-    if not cleaned.ok:
-        raise ApiError(422, fields=cleaned.errors)
-    return _save(cleaned.values, contact)
+    values = valid(cleaned)
+    return _save(values, contact)
 
 
 @blp.delete("/<int:contact_id>")

@@ -30,6 +30,14 @@ class ApiError(HTTPException):
         self.fields = fields
 
 
+def valid(cleaned) -> dict:
+    """The cleaned values, or a 422 naming each field's problem: one way for every endpoint
+    that takes a contact, release or template."""
+    if not cleaned.ok:
+        raise ApiError(422, fields=cleaned.errors)
+    return cleaned.values
+
+
 class ErrorSchema(Schema):
     error = fields.String(required=True)
     fields = fields.Dict(

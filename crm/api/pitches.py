@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import selectinload
 
 from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
-from crm.api.errors import ApiError
+from crm.api.errors import ApiError, valid
 from crm.api.schemas import (
     YEARS_PATTERN,
     Id,
@@ -130,11 +130,10 @@ def list_releases(args: dict):
 @releases_blp.alt_response(422, schema="Error")
 def create_release(data: dict):
     cleaned = release_services.clean_release(data)
-    if not cleaned.ok:
-        raise ApiError(422, fields=cleaned.errors)
+    values = valid(cleaned)
     session = get_session()
     with transaction(session):
-        release = release_services.create_release(session, api_account(), cleaned.values)
+        release = release_services.create_release(session, api_account(), values)
     return release
 
 
@@ -153,11 +152,10 @@ def get_release(release_id: int):
 def update_release(data: dict, release_id: int):
     release = owned_or_404(Release, release_id, "release")
     cleaned = release_services.clean_release(data, partial=True)
-    if not cleaned.ok:
-        raise ApiError(422, fields=cleaned.errors)
+    values = valid(cleaned)
     session = get_session()
     with transaction(session):
-        release_services.update_release(session, release, cleaned.values)
+        release_services.update_release(session, release, values)
     return release
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from crm.api.auth import api_account, api_user, owned_or_404, resource_blueprint
-from crm.api.errors import ApiError
+from crm.api.errors import ApiError, valid
 from crm.api.schemas import Id, NonBlank, PageArgs, envelope, page_of
 from crm.db import get_session, transaction
 from crm.mail_templates import services
@@ -83,11 +83,10 @@ def list_templates(args: dict):
 def create_template(data: dict):
     """Create a template; the merge fields are checked before it is saved."""
     cleaned = services.clean_template(data)
-    if not cleaned.ok:
-        raise ApiError(422, fields=cleaned.errors)
+    values = valid(cleaned)
     session = get_session()
     with transaction(session):
-        template = services.create_template(session, api_account(), cleaned.values)
+        template = services.create_template(session, api_account(), values)
     return template
 
 
@@ -106,11 +105,10 @@ def get_template(template_id: int):
 def update_template(data: dict, template_id: int):
     template = owned_or_404(EmailTemplate, template_id, "template")
     cleaned = services.clean_template(data, partial=True)
-    if not cleaned.ok:
-        raise ApiError(422, fields=cleaned.errors)
+    values = valid(cleaned)
     session = get_session()
     with transaction(session):
-        services.update_template(session, template, cleaned.values)
+        services.update_template(session, template, values)
     return template
 
 
