@@ -244,48 +244,57 @@ def _take_slot(session: Session, mailbox: Mailbox, now: dt.datetime) -> bool:
     return bool(taken)
 
 
-def _claim_one(session: Session, model, due, order, token_column, until_column, account_id: int,
-               now: dt.datetime, *load):  # fmt: skip
-    """The account's next due row of `model` (a pitch, or a follow-up email), claimed for
-    this pass. The candidate is read first (locked, skipping rows another pass holds, on
-    PostgreSQL), then claimed by an UPDATE that checks again that it is due and unclaimed:
-    not one UPDATE over a LIMIT 1 subquery, which PostgreSQL may evaluate more than once
-    and so claim several rows."""
+def _claim(session: Session, model, due, order, token_column, until_column, account_id: int,
+           now: dt.datetime, limit: int, *load) -> list:  # fmt: skip
+    """Up to `limit` of the account's next due rows of `model` (pitches, or follow-up
+    emails), claimed for this pass under one lease. The candidates are read first (locked,
+    skipping rows another pass holds, on PostgreSQL), then claimed by an UPDATE that checks
+    again that each is due and unclaimed: not one UPDATE over a LIMIT subquery, which
+    PostgreSQL may evaluate more than once and so claim more rows than it returns. A pass
+    that dies holding a claim gives the rest back when the lease runs out."""
     token = uuid.uuid4().hex
     for _attempt in range(20):
-        candidate = select(model.id).where(model.account_id == account_id, due).order_by(*order)
-        candidate = candidate.limit(1)
+        candidates = select(model.id).where(model.account_id == account_id, due).order_by(*order)
+        candidates = candidates.limit(limit)
         if session.get_bind().dialect.name == "postgresql":
-            candidate = candidate.with_for_update(skip_locked=True)
-        row_id = session.scalar(candidate)
-        if row_id is None:
+            candidates = candidates.with_for_update(skip_locked=True)
+        ids = session.scalars(candidates).all()
+        if not ids:
             session.commit()
-            return None
+            return []
         claimed = rows_changed(
             session.execute(
                 update(model)
-                .where(model.id == row_id, due)
+                .where(model.id.in_(ids), due)
                 .values({token_column: token, until_column: now + LEASE})
                 .execution_options(synchronize_session=False)
             )
         )
         session.commit()
         if claimed:
-            return session.scalar(
-                select(model)
-                .where(model.id == row_id)
-                .options(*load)
-                .execution_options(populate_existing=True)
+            return list(
+                session.scalars(
+                    select(model)
+                    .where(getattr(model, token_column) == token)
+                    .order_by(*order)
+                    .options(*load)
+                    .execution_options(populate_existing=True)
+                )
             )
-    return None  # others are claiming as fast: they will send it
+    return []  # others are claiming as fast: they will send them
 
 
-def _claim_next(session: Session, account_id: int, now: dt.datetime) -> Pitch | None:
-    return _claim_one(
+def _claim_next(
+    session: Session, account_id: int, now: dt.datetime, limit: int = 1
+) -> list[Pitch]:
+    return _claim(
         session, Pitch, _due(now), (Pitch.send_at, Pitch.id), "send_claim",
-        "send_claimed_until", account_id, now, selectinload(Pitch.contact),
+        "send_claimed_until", account_id, now, limit, selectinload(Pitch.contact),
         selectinload(Pitch.follow_ups),  # sending schedules them anew: loaded with the pitch
     )  # fmt: skip
+
+
+BATCH = 50  # pitches claimed at once when there is no pause between messages
 
 
 def _send_for_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result) -> None:
@@ -303,39 +312,60 @@ def _send_for_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result
                 PitchMessage.direction == Direction.OUT,
                 PitchMessage.at >= day_start.astimezone(dt.UTC),
             )
-        )
+        ) or 0
         try:
             password = password_of(mailbox, config["MAILBOX_KEY"])
         except SecretError as exc:
             _pause(session, mailbox, str(exc))
             result.failed.append((mailbox_id, str(exc)))
             return
-        with _Connection(mailbox, password) as smtp:
-            while (sent_today or 0) < mailbox.daily_limit:
-                # New pitches first, then follow-up emails.
-                item: Pitch | FollowUp | None = _claim_next(
-                    session, account.id, now
-                ) or _claim_next_follow_up(session, account.id, now)
-                if item is None:
-                    return
-                if not _take_slot(session, mailbox, now):
-                    _give_back(session, item)
-                    return  # the gap since the last message has not passed yet
-                deliver = _deliver if isinstance(item, Pitch) else _deliver_follow_up
-                outcome = deliver(session, config, smtp, mailbox, account, item, now)
-                if outcome == "sent":
-                    result.sent += 1
-                    sent_today = (sent_today or 0) + 1
-                elif outcome == "bounced":
-                    result.bounced += 1
-                elif outcome == "held":
-                    continue
-                elif outcome == "deferred":
-                    result.deferred += 1
-                    return  # the server is unwell: the rest waits for the next pass
-                else:  # paused
-                    result.failed.append((mailbox_id, mailbox.paused_reason))
-                    return
+        claimed: list[Pitch | FollowUp] = []
+        try:
+            with _Connection(mailbox, password) as smtp:
+                _send_claimed(session, config, smtp, mailbox, account, now, sent_today,
+                              claimed, result)  # fmt: skip
+        finally:
+            if claimed:  # stopped early: what it held goes back at once, not after the lease
+                try:
+                    session.rollback()
+                    _give_back(session, claimed)
+                except Exception:  # noqa: BLE001 - then the lease gives them back
+                    log.exception("mailbox %s: could not release its claims", mailbox_id)
+
+
+def _send_claimed(session, config, smtp, mailbox, account, now, sent_today, claimed, result):
+    """Claim and send, new pitches first, then follow-up emails, until nothing is due, the
+    daily limit is reached or the server says stop. `claimed` holds what is claimed and not
+    yet sent. With a pause between messages each one is claimed alone and takes the
+    mailbox's pacing slot; with none, they are claimed in batches."""
+    gap = mailbox.min_gap_seconds
+    while sent_today < mailbox.daily_limit:
+        if not claimed:
+            size = 1 if gap else min(BATCH, mailbox.daily_limit - sent_today)
+            claimed.extend(
+                _claim_next(session, account.id, now, size)
+                or _claim_next_follow_up(session, account.id, now, size)
+            )
+            if not claimed:
+                return
+        if gap and not _take_slot(session, mailbox, now):
+            return  # the gap since the last message has not passed yet
+        item = claimed.pop(0)
+        deliver = _deliver if isinstance(item, Pitch) else _deliver_follow_up
+        outcome = deliver(session, config, smtp, mailbox, account, item, now)
+        if outcome == "sent":
+            result.sent += 1
+            sent_today += 1
+        elif outcome == "bounced":
+            result.bounced += 1
+        elif outcome == "held":
+            continue
+        elif outcome == "deferred":
+            result.deferred += 1
+            return  # the server is unwell: the rest waits for the next pass
+        else:  # paused
+            result.failed.append((mailbox.id, mailbox.paused_reason))
+            return
 
 
 class _Connection:
@@ -376,12 +406,14 @@ def _release(session: Session, pitch: Pitch) -> None:
     session.commit()
 
 
-def _give_back(session: Session, item: Pitch | FollowUp) -> None:
-    if isinstance(item, Pitch):
-        _release(session, item)
-    else:
-        item.claim_token, item.claimed_until = None, None
-        session.commit()
+def _give_back(session: Session, items: list[Pitch | FollowUp]) -> None:
+    """Claims this pass holds and will not send, released at once."""
+    for item in items:
+        if isinstance(item, Pitch):
+            item.send_claim, item.send_claimed_until = None, None
+        else:
+            item.claim_token, item.claimed_until = None, None
+    session.commit()
 
 
 def _try_send(smtp: _Connection, message) -> tuple[str, str]:
@@ -447,10 +479,12 @@ def _follow_up_due(now: dt.datetime):
     )
 
 
-def _claim_next_follow_up(session: Session, account_id: int, now: dt.datetime) -> FollowUp | None:
-    return _claim_one(
+def _claim_next_follow_up(
+    session: Session, account_id: int, now: dt.datetime, limit: int = 1
+) -> list[FollowUp]:
+    return _claim(
         session, FollowUp, _follow_up_due(now), (FollowUp.due_at, FollowUp.id), "claim_token",
-        "claimed_until", account_id, now,
+        "claimed_until", account_id, now, limit,
         selectinload(FollowUp.pitch).selectinload(Pitch.contact),
     )  # fmt: skip
 
@@ -532,27 +566,31 @@ def _deliver_follow_up(session, config, smtp, mailbox, account, follow_up, now) 
     return "sent"
 
 
+def _sent_message(pitch: Pitch, mailbox, kind, message, text: str, now) -> PitchMessage:
+    """The message just sent, as the pitch's thread keeps it."""
+    return PitchMessage(
+        account_id=pitch.account_id, pitch_id=pitch.id, direction=Direction.OUT, kind=kind,
+        sender=mailbox.email, recipient=pitch.contact.email,
+        subject=str(message["Subject"]), message_id=str(message["Message-ID"]), at=now,
+        text=text,
+    )  # fmt: skip
+
+
 def _record_sent(session, pitch: Pitch, mailbox, kind, message, text: str, now) -> None:
     """The message in the pitch's thread, committed at once (see _mark_sent)."""
-    session.add(
-        PitchMessage(
-            account_id=pitch.account_id, pitch_id=pitch.id, direction=Direction.OUT, kind=kind,
-            sender=mailbox.email, recipient=pitch.contact.email,
-            subject=str(message["Subject"]), message_id=str(message["Message-ID"]), at=now,
-            text=text,
-        )
-    )  # fmt: skip
+    session.add(_sent_message(pitch, mailbox, kind, message, text, now))
     session.commit()
 
 
 def _mark_sent(session, account, pitch, mailbox, msgid, message, now) -> None:
     # Committed at once: the SMTP server has the message, and the window in which a crash
-    # could send it twice is this one statement long.
+    # could send it twice is this one transaction long (one flush, one commit).
     pitch.sent_at, pitch.message_id = now, msgid
     pitch.send_claim, pitch.send_claimed_until = None, None
     pitch.delivery_error = ""
+    session.add(_sent_message(pitch, mailbox, MessageKind.PITCH, message, pitch.body, now))
     change_status(session, account, pitch, PitchStatus.SENT, now)
-    _record_sent(session, pitch, mailbox, MessageKind.PITCH, message, pitch.body, now)
+    session.commit()
 
 
 def _bounce(session, pitch: Pitch, reason: str, now: dt.datetime) -> None:

@@ -74,7 +74,8 @@ def schedule_follow_ups(
 ) -> list[FollowUp]:
     """Follow-ups due `cadence` days after the pitch was sent (open ones are replaced).
     `steps` says, step by step, which are emails that go out by themselves; only a pitch
-    sent from the mailbox has a thread for them to go in, so the others' are reminders."""
+    sent from the mailbox has a thread for them to go in, so the others' are reminders.
+    Flushed by change_status, its one caller, with the rest of the change."""
     cancel_open_follow_ups(session, pitch, "rescheduled")
     created = []
     for sequence, days in enumerate(cadence, start=1):
@@ -90,7 +91,6 @@ def schedule_follow_ups(
         )
         session.add(follow_up)
         created.append(follow_up)
-    session.flush()
     return created
 
 

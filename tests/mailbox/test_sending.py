@@ -141,7 +141,7 @@ def test_a_pass_that_died_after_claiming_gives_the_pitch_back_after_the_lease(
     pitch = schedule_send(session, user.account, draft(session, user, ana), NOW, now=NOW)
     session.commit()
     with app.extensions["crm.db"]() as other:
-        assert _claim_next(other, user.account_id, NOW) is not None  # ... then it died
+        assert [p.id for p in _claim_next(other, user.account_id, NOW)] == [pitch.id]  # died
     assert run(app, NOW + dt.timedelta(minutes=1)).sent == 0
     assert run(app, NOW + LEASE + dt.timedelta(seconds=1)).sent == 1
     assert len(smtp_server.messages) == 1 and pitch.id
@@ -219,6 +219,24 @@ def test_a_temporary_refusal_is_retried_later_and_says_so(
     del smtp_server.refuse["ana@label.example"]
     assert run(app, NOW + dt.timedelta(minutes=1)).sent == 0
     assert run(app, NOW + dt.timedelta(minutes=2)).sent == 1
+
+
+def test_a_pass_stopped_by_a_temporary_refusal_gives_the_rest_of_its_batch_back_at_once(
+    app, session, user, connected, ana, make_contact, smtp_server
+):
+    """With no pause between messages a pass claims a batch; what it did not get to is
+    free for the next pass at once, not after the lease."""
+    smtp_server.refuse["ana@label.example"] = "451 4.7.1 Greylisted, try again later"
+    bob = make_contact(user.account, first_name="Bob", email="bob@radio.example")
+    first = schedule_send(session, user.account, draft(session, user, ana), NOW, now=NOW)
+    second = schedule_send(session, user.account, draft(session, user, bob), NOW, now=NOW)
+    session.commit()
+    assert run(app).deferred == 1
+    session.expire_all()
+    assert session.get(Pitch, second.id).send_claim is None
+    assert run(app, NOW + dt.timedelta(minutes=1)).sent == 1
+    assert [m.recipients[0] for m in smtp_server.messages] == ["bob@radio.example"]
+    assert session.get(Pitch, first.id).status == PitchStatus.SCHEDULED
 
 
 def test_a_refused_login_pauses_the_mailbox_and_tells_the_artist(
