@@ -7,9 +7,10 @@ is due, and the follow-ups that are emails as replies in their pitch's thread. E
 pitch and follow-up is claimed in the database before it is sent (a conditional UPDATE
 under a lease, FOR UPDATE SKIP LOCKED on PostgreSQL), and each message takes the mailbox's
 pacing slot the same way, so passes running at once never send a pitch twice nor two
-messages closer than the gap. A pass that dies after claiming gives the pitch back when
-the lease runs out; the one window left is a crash between the SMTP server's 250 and the
-commit that follows it at once (the pitch would go again after the lease).
+messages closer than the gap (with no gap, up to 50 pitches are claimed at once). A pass
+that dies after claiming gives the pitches back when the lease runs out; the one window
+left is a crash between the SMTP server's 250 and the commit that follows it at once (the
+pitch would go again after the lease).
 
 Each mailbox is its own unit: its failure is logged and recorded on it, never stopping
 the others."""
@@ -284,9 +285,7 @@ def _claim(session: Session, model, due, order, token_column, until_column, acco
     return []  # others are claiming as fast: they will send them
 
 
-def _claim_next(
-    session: Session, account_id: int, now: dt.datetime, limit: int = 1
-) -> list[Pitch]:
+def _claim_next(session: Session, account_id: int, now: dt.datetime, limit: int = 1) -> list[Pitch]:
     return _claim(
         session, Pitch, _due(now), (Pitch.send_at, Pitch.id), "send_claim",
         "send_claimed_until", account_id, now, limit, selectinload(Pitch.contact),
@@ -306,13 +305,16 @@ def _send_for_mailbox(factory, config, mailbox_id: int, now: dt.datetime, result
             return  # queued pitches wait for the window (their send_at was planned in it)
         zone = ZoneInfo(account.timezone)
         day_start = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
-        sent_today = session.scalar(
-            select(func.count(PitchMessage.id)).where(
-                owned_by(PitchMessage, account),
-                PitchMessage.direction == Direction.OUT,
-                PitchMessage.at >= day_start.astimezone(dt.UTC),
+        sent_today = (
+            session.scalar(
+                select(func.count(PitchMessage.id)).where(
+                    owned_by(PitchMessage, account),
+                    PitchMessage.direction == Direction.OUT,
+                    PitchMessage.at >= day_start.astimezone(dt.UTC),
+                )
             )
-        ) or 0
+            or 0
+        )
         try:
             password = password_of(mailbox, config["MAILBOX_KEY"])
         except SecretError as exc:
