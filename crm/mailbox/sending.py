@@ -403,11 +403,6 @@ class _Connection:
         self._stack.close()
 
 
-def _release(session: Session, pitch: Pitch) -> None:
-    pitch.send_claim, pitch.send_claimed_until = None, None
-    session.commit()
-
-
 def _give_back(session: Session, items: list[Pitch | FollowUp]) -> None:
     """Claims this pass holds and will not send, released at once."""
     for item in items:
@@ -445,7 +440,7 @@ def _deliver(session, config, smtp: _Connection, mailbox, account, pitch, now) -
     problem = why_not_sendable(contact)
     if problem:  # changed since it was queued (marked do-not-contact, say): held as a draft
         pitch.status, pitch.delivery_error = PitchStatus.DRAFT, f"Not sent: {problem}"
-        _release(session, pitch)
+        _give_back(session, [pitch])
         return "held"
     msgid = compose.message_id(mailbox)
     message = compose.build(
@@ -454,7 +449,7 @@ def _deliver(session, config, smtp: _Connection, mailbox, account, pitch, now) -
     )  # fmt: skip
     outcome, reason = _try_send(smtp, message)
     if outcome == "auth":
-        _release(session, pitch)
+        _give_back(session, [pitch])
         _pause(session, mailbox, reason)
         _tell_artist(config, mailbox, account)
         return "paused"
@@ -488,6 +483,8 @@ def _claim_next_follow_up(
         session, FollowUp, _follow_up_due(now), (FollowUp.due_at, FollowUp.id), "claim_token",
         "claimed_until", account_id, now, limit,
         selectinload(FollowUp.pitch).selectinload(Pitch.contact),
+        selectinload(FollowUp.pitch).selectinload(Pitch.messages),  # the thread it replies in
+        selectinload(FollowUp.pitch).selectinload(Pitch.release),  # for the merge fields
     )  # fmt: skip
 
 
