@@ -1,13 +1,14 @@
-"""Jinja filters: dates shown in the account's own time zone, counts with a cap."""
+"""Jinja filters: dates shown in the account's own time zone, counts with a cap; and the
+address pattern of a page's rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g, url_for
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 
 def format_local(value: dt.datetime, zone: str, fmt: str = "%d %b %Y, %H:%M") -> str:
@@ -21,9 +22,13 @@ def format_local(value: dt.datetime, zone: str, fmt: str = "%d %b %Y, %H:%M") ->
 
 
 def _zone() -> str:
-    if current_user and current_user.is_authenticated:
-        return current_user.account.timezone
-    return "UTC"
+    """The time zone of the logged-in account, looked up once a request (a page may show
+    hundreds of moments)."""
+    zone = g.get("_shown_zone")
+    if zone is None:
+        authenticated = current_user and current_user.is_authenticated
+        zone = g._shown_zone = current_user.account.timezone if authenticated else "UTC"
+    return zone
 
 
 def describe_moment(value: dt.datetime, zone: str, now: dt.datetime | None = None) -> str:
@@ -57,9 +62,8 @@ def when(value: dt.datetime | None) -> Markup | str:
         return ""
     zone = _zone()
     full = format_local(value, zone, "%a %-d %b %Y, %H:%M")
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        value.isoformat(), full, describe_moment(value, zone)
-    )
+    said = escape(describe_moment(value, zone))
+    return Markup(f'<time datetime="{value.isoformat()}" title="{escape(full)}">{said}</time>')
 
 
 def day(value: dt.date | None) -> str:
@@ -77,7 +81,17 @@ def number(value: int) -> str:
     return f"{value:,}"
 
 
+def row_url(endpoint: str, key: str) -> str:
+    """The address of `endpoint` less the row's id at its end, for `{{ base ~ row.id }}`:
+    built once for a page that lists many rows, not once a row."""
+    url = url_for(endpoint, **{key: 0})
+    if not url.endswith("/0"):
+        raise ValueError(f"{endpoint}: its address does not end in the {key}")
+    return url[:-1]
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(row_url, "row_url")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
     app.add_template_filter(number, "number")

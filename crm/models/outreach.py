@@ -288,6 +288,11 @@ class FollowUp(Base):
     def done(self) -> bool:
         return self.state != FollowUpState.OPEN
 
+    @property
+    def contact_name(self) -> str:
+        """Who it follows up with, as the agenda's plain rows name them too."""
+        return self.pitch.contact.display_name
+
 
 class ContactNote(Base):
     """A dated note about a contact ("met at SXSW, send the EP in March"), added from the

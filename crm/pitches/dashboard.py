@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from crm.accounts.current import current_account
@@ -33,6 +33,7 @@ from crm.models import (
     Release,
     Role,
 )
+from crm.models.contacts import shown_name
 from crm.pitches.services import local_day_bounds
 from crm.reminders.passes import failing_reminders
 from crm.scope import id_from, owned, owned_by
@@ -119,13 +120,27 @@ def first_steps(session: Session, account: Account) -> dict[str, bool] | None:
     return None if all(steps.values()) else steps
 
 
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    """An open follow-up as the dashboard lists it: plain values read in one joined query,
+    not ORM objects with their pitch, contact and release loaded behind them (the page
+    shows up to 75 on every load)."""
+
+    id: int
+    sequence: int
+    due_at: dt.datetime
+    pitch_id: int
+    contact_name: str
+    release_title: str | None
+
+
 @dataclass
 class Agenda:
     """The first open follow-ups of each part of the dashboard, and how many each holds."""
 
-    overdue: list[FollowUp]
-    today: list[FollowUp]
-    week: list[FollowUp]
+    overdue: list[AgendaItem]
+    today: list[AgendaItem]
+    week: list[AgendaItem]
     counts: dict[str, int]
 
 
@@ -140,43 +155,57 @@ def agenda(
 ) -> Agenda:
     """Open follow-ups: overdue, due today, and due in the next seven days (user's days).
     Only the first `shown` of each are loaded, and each is counted up to AGENDA_COUNTED:
-    an account with thousands overdue gets "1,000+" and a link to the pitch list."""
+    an account with thousands overdue gets "1,000+" and a link to the pitch list. Two
+    statements: the three bounded counts, and the three parts' first rows."""
     now, shown = now or utcnow(), shown or AGENDA_SHOWN
     start, end = local_day_bounds(account, now)
     horizon = end + dt.timedelta(days=7)
-    open_ = owned(FollowUp, account).where(FollowUp.state == FollowUpState.OPEN)
     parts = {
         "overdue": (FollowUp.due_at < start,),
         "today": (FollowUp.due_at >= start, FollowUp.due_at < end),
         "week": (FollowUp.due_at >= end, FollowUp.due_at < horizon),
     }
-    counts = {
-        name: session.scalar(
-            select(func.count()).select_from(
-                select(FollowUp.id)
-                .where(owned_by(FollowUp, account), FollowUp.state == FollowUpState.OPEN)
-                .where(*conditions)
-                .limit(AGENDA_COUNTED + 1)
-                .subquery()
-            )
-        )
-        for name, conditions in parts.items()
-    }
+    is_open = (owned_by(FollowUp, account), FollowUp.state == FollowUpState.OPEN)
 
-    def first(conditions) -> list[FollowUp]:
-        return list(
-            session.scalars(
-                open_.where(*conditions)
-                .order_by(FollowUp.due_at, FollowUp.id)
-                .limit(shown)
-                .options(
-                    selectinload(FollowUp.pitch).selectinload(Pitch.contact),
-                    selectinload(FollowUp.pitch).selectinload(Pitch.release),
-                )
-            )
+    def bounded_count(conditions):
+        ids = select(FollowUp.id).where(*is_open, *conditions).limit(AGENDA_COUNTED + 1)
+        return select(func.count()).select_from(ids.subquery()).scalar_subquery()
+
+    counted = session.execute(select(*(bounded_count(c) for c in parts.values()))).one()
+    counts = dict(zip(parts, counted, strict=True))
+
+    def first(name, conditions):
+        return (
+            select(
+                literal(name).label("part"),
+                FollowUp.id,
+                FollowUp.sequence,
+                FollowUp.due_at,
+                FollowUp.pitch_id,
+                Contact.first_name,
+                Contact.last_name,
+                Contact.email,
+                Contact.id.label("contact_id"),
+                Release.title,
+            )  # fmt: skip
+            .join(Pitch, Pitch.id == FollowUp.pitch_id)
+            .join(Contact, Contact.id == Pitch.contact_id)
+            .outerjoin(Release, Release.id == Pitch.release_id)
+            .where(*is_open, *conditions)
+            .order_by(FollowUp.due_at, FollowUp.id)
+            .limit(shown)
+            .subquery()
         )
 
-    loaded = {name: first(conditions) if counts[name] else [] for name, conditions in parts.items()}
+    wanted = [first(name, c) for name, c in parts.items() if counts[name]]
+    loaded: dict[str, list[AgendaItem]] = {name: [] for name in parts}
+    if wanted:
+        rows = session.execute(union_all(*(select(part) for part in wanted))).all()
+        for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
+            name = shown_name(row.first_name, row.last_name, row.email, row.contact_id)
+            loaded[row.part].append(
+                AgendaItem(row.id, row.sequence, row.due_at, row.pitch_id, name, row.title)
+            )
     return Agenda(**loaded, counts=counts)
 
 
