@@ -81,17 +81,25 @@ def number(value: int) -> str:
     return f"{value:,}"
 
 
-def row_url(endpoint: str, key: str) -> str:
-    """The address of `endpoint` less the row's id at its end, for `{{ base ~ row.id }}`:
-    built once for a page that lists many rows, not once a row."""
-    url = url_for(endpoint, **{key: 0})
-    if not url.endswith("/0"):
-        raise ValueError(f"{endpoint}: its address does not end in the {key}")
-    return url[:-1]
+class RowUrl:
+    """The address of `endpoint` for any row's id, built once for a page that links to
+    many rows (`{% set show = row_url('contacts.show', 'contact_id') %}` then
+    `{{ show(c.id) }}`), not once a row through the URL map."""
+
+    _MARK = 7_654_321_987  # an id no row has, found again in the built address
+
+    def __init__(self, endpoint: str, key: str):
+        url = url_for(endpoint, **{key: self._MARK})
+        self.before, mark, self.after = url.partition(str(self._MARK))
+        if not mark or "?" in self.before:  # not a part of the path: a query parameter
+            raise ValueError(f"{endpoint}: the {key} is not in its address")
+
+    def __call__(self, row_id: int) -> str:
+        return f"{self.before}{int(row_id)}{self.after}"
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_global(row_url, "row_url")
+    app.add_template_global(RowUrl, "row_url")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
     app.add_template_filter(number, "number")
