@@ -33,8 +33,7 @@ from crm.models import (
     Release,
     Role,
 )
-from crm.models.contacts import shown_name
-from crm.pitches.services import local_day_bounds
+from crm.pitches.services import contact_name, local_day_bounds, with_names
 from crm.reminders.passes import failing_reminders
 from crm.scope import id_from, owned, owned_by
 
@@ -129,7 +128,6 @@ class AgendaItem:
     id: int
     sequence: int
     due_at: dt.datetime
-    pitch_id: int
     contact_name: str
     release_title: str | None
 
@@ -175,22 +173,9 @@ def agenda(
     counts = dict(zip(parts, counted, strict=True))
 
     def first(name, conditions):
+        part = select(literal(name).label("part"), FollowUp.id, FollowUp.sequence, FollowUp.due_at)
         return (
-            select(
-                literal(name).label("part"),
-                FollowUp.id,
-                FollowUp.sequence,
-                FollowUp.due_at,
-                FollowUp.pitch_id,
-                Contact.first_name,
-                Contact.last_name,
-                Contact.email,
-                Contact.id.label("contact_id"),
-                Release.title,
-            )  # fmt: skip
-            .join(Pitch, Pitch.id == FollowUp.pitch_id)
-            .join(Contact, Contact.id == Pitch.contact_id)
-            .outerjoin(Release, Release.id == Pitch.release_id)
+            with_names(part.join(Pitch, Pitch.id == FollowUp.pitch_id))
             .where(*is_open, *conditions)
             .order_by(FollowUp.due_at, FollowUp.id)
             .limit(shown)
@@ -202,10 +187,8 @@ def agenda(
     if wanted:
         rows = session.execute(union_all(*(select(part) for part in wanted))).all()
         for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
-            name = shown_name(row.first_name, row.last_name, row.email, row.contact_id)
-            loaded[row.part].append(
-                AgendaItem(row.id, row.sequence, row.due_at, row.pitch_id, name, row.title)
-            )
+            item = AgendaItem(row.id, row.sequence, row.due_at, contact_name(row), row.title)
+            loaded[row.part].append(item)
     return Agenda(**loaded, counts=counts)
 
 

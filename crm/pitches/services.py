@@ -343,6 +343,26 @@ def local_day_bounds(account: Account, now: dt.datetime) -> tuple[dt.datetime, d
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
+# What a row of a list of pitches (or of their follow-ups) needs to name its contact and
+# release, read with the row rather than loaded as ORM objects behind it.
+NAMES = (Contact.id.label("contact_id"), Contact.first_name, Contact.last_name, Contact.email,
+         Release.title)  # fmt: skip
+
+
+def with_names(stmt):
+    """`stmt`, over pitches, joined to each pitch's contact and release for NAMES."""
+    return (
+        stmt.add_columns(*NAMES)
+        .join(Contact, Contact.id == Pitch.contact_id)
+        .outerjoin(Release, Release.id == Pitch.release_id)
+    )
+
+
+def contact_name(row) -> str:
+    """The contact's name, as every page shows it, from a row read with NAMES."""
+    return shown_name(row.first_name, row.last_name, row.email, row.contact_id)
+
+
 @dataclass(frozen=True, slots=True)
 class BoardCard:
     """A pitch as its card shows it: plain values from one joined query (a board holds up
@@ -373,30 +393,16 @@ def board(
     session: Session, account: Account, release_id: int | None = None, limit: int = BOARD_LIMIT
 ) -> Board:
     """Reads only what a card shows (not the emails' subjects and bodies)."""
-    stmt = (
-        select(
-            Pitch.id,
-            Pitch.status,
-            Pitch.sent_at,
-            Pitch.updated_at,
-            Contact.id.label("contact_id"),
-            Contact.first_name,
-            Contact.last_name,
-            Contact.email,
-            Release.title,
-        )  # fmt: skip
-        .join(Contact, Contact.id == Pitch.contact_id)
-        .outerjoin(Release, Release.id == Pitch.release_id)
-        .where(owned_by(Pitch, account))
+    stmt = with_names(select(Pitch.id, Pitch.status, Pitch.sent_at, Pitch.updated_at)).where(
+        owned_by(Pitch, account)
     )
     if release_id is not None:
         stmt = stmt.where(Pitch.release_id == release_id)
     rows = session.execute(stmt.order_by(Pitch.updated_at.desc()).limit(limit)).all()
     columns: dict[PitchStatus, list[BoardCard]] = {status: [] for status in PitchStatus}
     for row in rows:
-        name = shown_name(row.first_name, row.last_name, row.email, row.contact_id)
         columns[row.status].append(
-            BoardCard(row.id, row.status, row.sent_at, row.updated_at, name, row.title)
+            BoardCard(row.id, row.status, row.sent_at, row.updated_at, contact_name(row), row.title)
         )
     closed = [row.id for row in rows if row.status in CLOSING_STATUSES]
     stopped = (
