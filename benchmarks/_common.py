@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, insert, select, text
 from config import TestConfig
 from crm import create_app
 from crm.accounts.services import create_user
-from crm.bulk import refresh_statistics
+from crm.bulk import refresh_statistics, vacuum_after_commit
 from crm.contacts.services import derived_fields
 from crm.db import upgrade, utcnow
 from crm.demo.data import demo_rows
@@ -117,6 +117,7 @@ def load_contacts(session, account, count: int, seed: int = 1) -> None:
         session.execute(insert(contact_tags), links[start : start + 10000])
     # What the app itself does after an import of this size (crm.bulk), no more.
     refresh_statistics(session.connection(), ["contacts", "contact_tags"], count)
+    vacuum_after_commit(session, ["contacts", "contact_tags"], count)
     session.commit()
 
 

@@ -3,12 +3,16 @@ SQLite, secondary indexes built once after the load rather than row by row durin
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, func, select, text
+from sqlalchemy import Connection, Select, Table, event, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+log = logging.getLogger("crm.bulk")
 
 # Below this many rows, maintaining the indexes row by row costs less than rebuilding them.
 REBUILD_FROM_ROWS = 10_000
@@ -184,6 +188,39 @@ def refresh_statistics(connection: Connection, tables: Iterable[str], new_rows: 
             connection.exec_driver_sql(f'ANALYZE "{table}"')
         return
     connection.exec_driver_sql(f"ANALYZE {names}")
+
+
+VACUUM_AFTER_COMMIT = "crm.vacuum_after_commit"  # session.info: tables to vacuum once committed
+
+
+def vacuum_after_commit(session: Session, tables: Iterable[str], new_rows: int) -> None:
+    """After a load of `new_rows` rows on PostgreSQL: VACUUM the tables once the load is
+    committed (it cannot run inside a transaction). It sets the visibility map, without
+    which an index-only scan still reads each row's page: a list page walked 7,000
+    contacts' heap pages (43 ms) for what the index alone answers after it (11 ms).
+    Autovacuum gets there in its own time, or never where it is switched off."""
+    if new_rows >= ANALYZE_FROM_ROWS and session.get_bind().dialect.name == "postgresql":
+        session.info.setdefault(VACUUM_AFTER_COMMIT, set()).update(tables)
+
+
+@event.listens_for(Session, "after_commit")
+def _vacuum(session: Session) -> None:
+    tables = session.info.pop(VACUUM_AFTER_COMMIT, None)
+    if not tables:
+        return
+    names = ", ".join(f'"{table}"' for table in sorted(tables))
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"VACUUM (ANALYZE) {names}")
+    except DBAPIError:  # the load is committed: a VACUUM that fails is autovacuum's to do
+        log.warning("VACUUM %s after a load failed", names, exc_info=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_vacuum(session: Session) -> None:
+    session.info.pop(VACUUM_AFTER_COMMIT, None)
 
 
 class FreshStatistics:

@@ -113,6 +113,34 @@ def test_after_a_large_import_the_planner_knows_how_many_contacts_there_are(sess
         assert estimate == 1_500
 
 
+def test_after_a_large_import_postgresql_knows_which_pages_are_all_visible(session, user):
+    """Once the import is committed its tables are vacuumed: an index-only scan of the new
+    contacts then answers from the index, not from each row's page too."""
+    if session.bind.dialect.name == "sqlite":
+        pytest.skip("SQLite has no visibility map")
+    from crm.imports.services import import_now
+
+    rows = "".join(f"Person {n},person{n}@example.com\n" for n in range(1_500))
+    import_now(session, user.account, user, "big.csv", f"name,email\n{rows}".encode())
+    session.commit()
+    visible, pages = session.execute(
+        text("SELECT relallvisible, relpages FROM pg_class WHERE relname = 'contacts'")
+    ).one()
+    assert pages > 0 and visible == pages
+
+
+def test_a_failed_import_leaves_nothing_to_vacuum(session, user):
+    if session.bind.dialect.name == "sqlite":
+        pytest.skip("SQLite has no visibility map")
+    from crm.bulk import VACUUM_AFTER_COMMIT, vacuum_after_commit
+
+    session.execute(text("SELECT 1"))  # a load under way
+    vacuum_after_commit(session, ["contacts"], 5_000)
+    assert VACUUM_AFTER_COMMIT in session.info
+    session.rollback()
+    assert VACUUM_AFTER_COMMIT not in session.info
+
+
 def test_a_long_import_keeps_the_planner_up_to_date_while_it_writes(session, user, monkeypatch):
     """Each chunk asks who has its addresses: asked of a table planned as empty, PostgreSQL
     walks every row written so far for each of them. The load refreshes statistics as it

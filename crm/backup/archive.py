@@ -29,7 +29,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON, TypeDecorator
 
 from crm.backup.vcard import card
-from crm.bulk import insert_rows, refresh_statistics, reserve_ids, with_defaults
+from crm.bulk import (
+    insert_rows,
+    refresh_statistics,
+    reserve_ids,
+    vacuum_after_commit,
+    with_defaults,
+)
 from crm.contacts.fields import CONTACT_FIELDS, PLAIN_FIELDS, email_key
 from crm.contacts.search import insert_contacts
 from crm.contacts.services import Resolver, derived_fields, with_values
@@ -608,6 +614,7 @@ class _Loader:
         loaded = sum(self.result.counts.values())
         tables = [part.table.name for part in TABLE_PARTS] + ["contacts", "contact_emails"]
         refresh_statistics(session.connection(), tables, loaded)
+        vacuum_after_commit(session, tables, loaded)
         return self.result
 
     def _insert(self, table: Table, rows: list[dict], old_ids: list[int] | None) -> None:

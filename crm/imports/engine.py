@@ -16,7 +16,7 @@ from itertools import islice
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from crm.bulk import FreshStatistics, bulk_load, refresh_statistics
+from crm.bulk import FreshStatistics, bulk_load, refresh_statistics, vacuum_after_commit
 from crm.contacts.fields import CONTACT_FIELDS, home_region
 from crm.contacts.search import search_index_loading
 from crm.contacts.services import (
@@ -171,6 +171,7 @@ def run_import(
             flush()
     if writer is not None:
         refresh_statistics(session.connection(), WRITTEN_TABLES, summary.created)
+        vacuum_after_commit(session, WRITTEN_TABLES, summary.created)
         record.created, record.updated = summary.created, summary.updated
         record.skipped, record.rejected = summary.skipped, summary.rejected
         record.rows_total = record.rows_done = summary.rows
