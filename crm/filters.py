@@ -4,6 +4,7 @@ address pattern of a page's rows."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, url_for
@@ -89,7 +90,8 @@ class RowUrl:
     _MARK = 7_654_321_987  # an id no row has, found again in the built address
 
     def __init__(self, endpoint: str, key: str):
-        url = url_for(endpoint, **{key: self._MARK})
+        values: dict[str, Any] = {key: self._MARK}
+        url = url_for(endpoint, **values)
         self.before, mark, self.after = url.partition(str(self._MARK))
         if not mark or "?" in self.before:  # not a part of the path: a query parameter
             raise ValueError(f"{endpoint}: the {key} is not in its address")
