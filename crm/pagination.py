@@ -134,9 +134,13 @@ def seek(
     backwards: bool = False,
     number: int = 1,
     per_page: int = 50,
+    counted: tuple[int, bool] | None = None,
 ) -> SeekPage:
     """The page of `stmt` (whose ORDER BY is `keys`) after the row `cursor` names, or
-    before it when `backwards`. A cursor that cannot be read gives the first page."""
+    before it when `backwards`. A cursor that cannot be read gives the first page. The
+    page's items are what `stmt` selects: its entity when it selects one, else its rows.
+    `counted`: the bounded count of `stmt` (bounded_count's answer), when the caller
+    knows it from a cheaper query."""
     start = _read_cursor(cursor, keys)
     if start is None:
         backwards, number = False, 1
@@ -151,8 +155,9 @@ def seek(
     rows = rows[:per_page]
     if backwards:
         rows.reverse()
-    items = [row[0] for row in rows]
-    total, more_than_counted = bounded_count(session, stmt)
+    width = len(stmt.column_descriptions)  # an entity is one column of a row
+    items = [row[0] if width == 1 else tuple(row[:width]) for row in rows]
+    total, more_than_counted = counted or bounded_count(session, stmt)
     # Rows lie after this page when there were more of them going forward, or when we
     # came back from a later page; before it, the other way round.
     has_next = more if not backwards else start is not None
@@ -163,8 +168,8 @@ def seek(
         more_than_counted=more_than_counted,
         number=max(1, number),
         per_page=per_page,
-        next_cursor=cursor_for(rows[-1][1:]) if rows and has_next else None,
-        prev_cursor=cursor_for(rows[0][1:]) if rows and has_prev else None,
+        next_cursor=cursor_for(rows[-1][width:]) if rows and has_next else None,
+        prev_cursor=cursor_for(rows[0][width:]) if rows and has_prev else None,
     )
 
 

@@ -122,7 +122,7 @@ class Company(Base):
 
     @property
     def location(self) -> str:
-        return ", ".join(part for part in (self.city, self.country) if part)
+        return shown_place(self.city, self.country)
 
 
 class Tag(Base):
@@ -145,6 +145,11 @@ contact_tags = Table(
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_contact_tags_tag_id_contact_id", "tag_id", "contact_id"),
 )
+
+
+def shown_place(city: str, country: str) -> str:
+    """Where someone is, as every page writes it: "Berlin, Germany"."""
+    return ", ".join(part for part in (city, country) if part)
 
 
 def joined_name(first_name: str, last_name: str) -> str:
@@ -247,7 +252,7 @@ class Contact(Base):
 
     @property
     def location(self) -> str:
-        return ", ".join(part for part in (self.city, self.country) if part)
+        return shown_place(self.city, self.country)
 
     @property
     def display_name(self) -> str:

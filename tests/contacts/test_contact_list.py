@@ -226,6 +226,29 @@ def test_a_search_finds_the_same_contacts_whichever_way_it_is_run(
     assert search_contacts(session, user.account, filters).items == ways[0]
 
 
+@pytest.mark.parametrize("common_from", [0, 10_000])
+@pytest.mark.parametrize(
+    "query",
+    ["tag=festival", "genre=indie", "genre=indie&tag=priority", "genre=indie&country=GB",
+     "tag=no+such+tag", "genre=techno&sort=updated"],
+)  # fmt: skip
+def test_a_label_lists_the_same_contacts_whether_it_is_common_or_rare(
+    logged_in, book, make_user, make_contact, monkeypatch, common_from, query
+):
+    """A common label's page is found by walking the list in order, a rare one's from the
+    label's contacts; the page and its count are the same, and never another account's."""
+    from crm.contacts import services
+
+    stranger = make_user("stranger@example.com")
+    make_contact(stranger.account, first_name="Zed", genres="Indie", tags="festival; priority")
+    expected = names(logged_in.get(f"/contacts/?{query}").get_data(as_text=True), book)
+    monkeypatch.setattr(services, "COMMON_LABEL", common_from)
+    page = logged_in.get(f"/contacts/?{query}").get_data(as_text=True)
+    assert names(page, book) == expected and "Zed" not in page
+    shown = f"of {len(expected)} contacts" if expected else "No contacts match"
+    assert shown in page
+
+
 def test_search_finds_what_people_type_at_the_start_of_words(logged_in, make_contact, user):
     """Typing "berlin" finds everyone who lives in Berlin; "ravi schneider" finds Ravi Schneider,
     not Elena Schneider of Gravity Records (no match inside "gravity"); the person whose
