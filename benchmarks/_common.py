@@ -14,14 +14,14 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert, select, text
 
+from benchmarks._people import account_rows
 from config import TestConfig
 from crm import create_app
 from crm.accounts.services import create_user
 from crm.bulk import refresh_statistics, vacuum_after_commit
 from crm.contacts.services import derived_fields
 from crm.db import upgrade, utcnow
-from crm.demo.data import demo_rows
-from crm.models import Company, Contact, Tag, TagKind, contact_tags
+from crm.models import Company, Contact, ContactEmail, Tag, TagKind, contact_tags
 from crm.text import fold
 
 PASSWORD = "benchmark password"
@@ -51,14 +51,23 @@ def make_account(app, email: str = "bench@example.com"):
 
 
 def load_contacts(session, account, count: int, seed: int = 1) -> None:
-    """Insert `count` demo-like contacts in bulk (the benchmarks measure reading, not this)."""
-    rows = demo_rows(count, seed=seed)
-    companies: dict[str, int] = {}
-    for name in sorted({str(r["company"]) for r in rows}):
-        company = Company(account_id=account.id, name=name, key=fold(name))
-        session.add(company)
-        session.flush()
-        companies[name] = company.id
+    """Insert `count` contacts shaped like a real account's (benchmarks/_people.py: a
+    company per 2.5 people, roles guessed from titles, long-tailed labels, second addresses)
+    in bulk: the benchmarks measure reading, not this. Sort and search columns as the app
+    works them out; then what the app itself does after an import of this size."""
+    rows = account_rows(count, seed)
+    now = utcnow()
+    names = sorted({r["company"] for r in rows if r["company"]})
+    session.execute(insert(Company), [
+        {"account_id": account.id, "name": name, "key": fold(name), "website": "",
+         "city": "", "country": "", "notes": "", "created_at": now, "updated_at": now}
+        for name in names
+    ])  # fmt: skip
+    companies = dict(
+        session.execute(
+            select(Company.name, Company.id).where(Company.account_id == account.id)
+        ).all()
+    )
     tags: dict[tuple[TagKind, str], int] = {}
     for kind, field in ((TagKind.GENRE, "genres"), (TagKind.TAG, "tags")):
         for name in sorted({g for r in rows for g in r[field]}):
@@ -66,40 +75,25 @@ def load_contacts(session, account, count: int, seed: int = 1) -> None:
             session.add(tag)
             session.flush()
             tags[(kind, name)] = tag.id
-    now = utcnow()
     rng = random.Random(seed)
     values = []
     for i, r in enumerate(rows):
-        company = str(r["company"])
-        # Sort and search fields as the app works them out (company key included).
-        derived = derived_fields(r, company)
         values.append(
             {
                 "account_id": account.id,
-                "first_name": r["first_name"],
-                "last_name": r["last_name"],
-                "email": r["email"],
-                "email_key": str(r["email"]).lower(),
-                "phone": r["phone"],
-                "role": r["role"],
-                "company_id": companies[company],
-                "title": r["title"],
-                "city": r["city"],
-                "country": r["country"],
-                "website": r["website"],
-                "instagram": r["instagram"],
-                "twitter": "",
-                "tiktok": "",
-                "linkedin": "",
-                "notes": r["notes"],
-                "do_not_contact": r["do_not_contact"],
-                **derived,
+                **{k: r[k] for k in ("first_name", "last_name", "email", "phone", "role",
+                                     "role_inferred", "title", "city", "country", "notes",
+                                     "do_not_contact")},
+                "email_key": r["email"].lower(),
+                "company_id": companies.get(r["company"]),
+                "website": "", "instagram": "", "twitter": "", "tiktok": "", "linkedin": "",
+                **derived_fields(r, r["company"]),
                 "created_at": now,
                 # Contacts touched over two years, not all in one instant.
                 "updated_at": now - dt.timedelta(seconds=rng.randrange(2 * 365 * 86400)),
                 "last_contacted_at": now if i % 3 == 0 else None,
             }
-        )
+        )  # fmt: skip
     for start in range(0, len(values), 5000):
         session.execute(insert(Contact), values[start : start + 5000])
     ids = dict(
@@ -108,16 +102,24 @@ def load_contacts(session, account, count: int, seed: int = 1) -> None:
         ).all()
     )
     links = [
-        {"contact_id": ids[str(r["email"]).lower()], "tag_id": tags[(kind, name)]}
+        {"contact_id": ids[r["email"].lower()], "tag_id": tags[(kind, name)]}
         for r in rows
         for kind, field in ((TagKind.GENRE, "genres"), (TagKind.TAG, "tags"))
         for name in r[field]
     ]
     for start in range(0, len(links), 10000):
         session.execute(insert(contact_tags), links[start : start + 10000])
+    others = [
+        {"account_id": account.id, "contact_id": ids[r["email"].lower()], "position": n,
+         "email": other, "email_key": other.lower()}
+        for r in rows for n, other in enumerate(r["other_emails"])
+    ]  # fmt: skip
+    for start in range(0, len(others), 10000):
+        session.execute(insert(ContactEmail), others[start : start + 10000])
     # What the app itself does after an import of this size (crm.bulk), no more.
-    refresh_statistics(session.connection(), ["contacts", "contact_tags"], count)
-    vacuum_after_commit(session, ["contacts", "contact_tags"], count)
+    tables = ["companies", "contacts", "contact_tags", "contact_emails"]
+    refresh_statistics(session.connection(), tables, count)
+    vacuum_after_commit(session, tables, count)
     session.commit()
 
 

@@ -3,17 +3,12 @@
 run, the two alternated (floor, import, floor, import, ...) so a drifting machine flatters
 neither.
 
-The file (see `make_file`) is not the demo set. Its distribution, taken from what artists'
-Google and Outlook exports look like:
-- one company per 2.5 contacts on average (a long tail: most companies have one or two
-  people), so nearly every row names a company the import has not seen yet;
-- a phone on 80% of rows, in local format (with the row's country) or international, from
-  twelve countries, in the first, second or third phone column;
-- a second address on 30% of rows (in the `E-mail 2` column), a third on 5%;
-- a job title on 85% of rows and no role column (roles are guessed from the titles);
-- notes on 40% of rows, with line breaks, accents and non-Latin scripts;
-- half the rows in Google's header, half in Outlook's (two files, imported one after the
-  other into the same account).
+The file (see `make_files`) is not the demo set: its people are benchmarks/_people.py's
+`make_rows`, whose docstring gives their distribution (taken from what artists' Google and
+Outlook exports look like: one company per 2.5 contacts, phones of twelve countries in
+three columns, 30% with a second address, titles and no role column, notes with line
+breaks and accents), half the rows in Google's header, half in Outlook's (two files,
+imported one after the other into the same account).
 
 Floors, the least work that gives the same rows in the same table:
 - SQLite: the csv module reads the files, and one executemany inserts the rows into the
@@ -30,7 +25,6 @@ import argparse
 import csv
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -43,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks._common import PASSWORD  # noqa: E402
+from benchmarks._people import make_rows  # noqa: E402
 
 COLUMNS = [
     ("case", "case"),
@@ -64,76 +59,8 @@ OUTLOOK = [
     "Business Country/Region", "Categories", "Notes",
 ]  # fmt: skip
 
+
 # Country, a local number pattern (the country's own format) and its calling code.
-PHONES = [
-    ("United Kingdom", "020 7946 {:04d}", "+44 20 7946 {:04d}"),
-    ("United States", "(212) 555-{:04d}", "+1 212-555-{:04d}"),
-    ("Germany", "030 1234{:04d}", "+49 30 1234{:04d}"),
-    ("France", "01 42 68 {:02d} {:02d}", "+33 1 42 68 {:02d} {:02d}"),
-    ("Spain", "912 34 {:02d} {:02d}", "+34 912 34 {:02d} {:02d}"),
-    ("Italy", "06 6982 {:04d}", "+39 06 6982 {:04d}"),
-    ("Netherlands", "020 555 {:04d}", "+31 20 555 {:04d}"),
-    ("Sweden", "08-123 {:03d} {:02d}", "+46 8 123 {:03d} {:02d}"),
-    ("Brazil", "(11) 2345-{:04d}", "+55 11 2345-{:04d}"),
-    ("Japan", "03-1234-{:04d}", "+81 3-1234-{:04d}"),
-    ("Australia", "(02) 9876 {:04d}", "+61 2 9876 {:04d}"),
-    ("Canada", "(416) 555-{:04d}", "+1 416-555-{:04d}"),
-]
-TITLES = [
-    "Head of A&R", "A&R Manager", "A&R Scout", "Booking Agent", "Agent", "Talent Buyer",
-    "Artist Manager", "Management", "Label Manager", "Founder", "Publicist", "PR Manager",
-    "Playlist Curator", "Editor", "Music Journalist", "Music Writer", "Radio Host",
-    "Producer", "Attachée de presse", "Redakteurin", "Jefe de prensa", "Marketing",
-    "Office Manager", "Intern",
-]  # fmt: skip
-FIRST = "Ana Ben Chloé Dmitri Elif Fatou Giulia Hiro Ines Jonas Kwame Lena Mateo Noor".split()
-LAST = "Okafor Müller García Rossi Dubois Nakamura Silva Johansson Nowak O'Brien Kim".split()
-SUFFIX = "Records Music Mgmt Agency PR Recordings Magazine Radio Sounds Booking Media".split()
-NOTES = [
-    "Met at The Great Escape.\nLikes dream pop; send the EP first.",
-    "Résumé: signed two folk acts in 2024 — très sélectif.",
-    "東京のレーベル。返信は遅め。",
-    "Prefers WeTransfer links.\r\nFollow up after SXSW.",
-]
-
-
-def make_rows(count: int, seed: int) -> list[dict]:
-    """`count` people as the distribution above describes (deterministic for a seed)."""
-    rng = random.Random(seed)
-    companies = max(1, int(count / 2.5))
-    people = []
-    for i in range(count):
-        country, local, international = rng.choice(PHONES)
-        # A long tail: a few companies have many people, most have one or two.
-        company_index = min(int(rng.paretovariate(1.2)) - 1, companies - 1) if i % 3 else i
-        company = f"{rng.choice(LAST)} {SUFFIX[company_index % len(SUFFIX)]} {company_index}"
-        digits = [rng.randrange(100) for _ in range(2)] if "{:02d} {:02d}" in local else None
-        number = i % 10_000
-        pattern = local if rng.random() < 0.6 else international
-        if "{:03d} {:02d}" in pattern:
-            phone = pattern.format(number % 1000, rng.randrange(100))
-        elif digits:
-            phone = pattern.format(*digits)
-        else:
-            phone = pattern.format(number)
-        person = {
-            "first": rng.choice(FIRST),
-            "last": rng.choice(LAST),
-            "company": company if rng.random() < 0.9 else "",
-            "title": rng.choice(TITLES) if rng.random() < 0.85 else "",
-            "email": f"person{i}@{company_index}.example",
-            "email2": f"p{i}.home@mail.example" if rng.random() < 0.3 else "",
-            "phone": phone if rng.random() < 0.8 else "",
-            "phone_column": rng.choice([0, 0, 1, 2]),
-            "city": rng.choice(["London", "Berlin", "Paris", "Madrid", "Tokyo", ""]),
-            "country": country,
-            "groups": rng.choice(["", "Festival", "Priority; Radio", "Press"]),
-            "notes": rng.choice(NOTES) if rng.random() < 0.4 else "",
-        }
-        people.append(person)
-    return people
-
-
 def _google(p: dict) -> list[str]:
     phones = ["", "", ""]
     phones[p["phone_column"]] = p["phone"]
