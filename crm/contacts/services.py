@@ -35,7 +35,15 @@ from crm.models import (
     contact_tags,
 )
 from crm.models.contacts import shown_name, shown_place
-from crm.pagination import Page, SeekPage, SortKey, bounded_count, paginate, seek
+from crm.pagination import (
+    COMMON_MATCHES,
+    Page,
+    SeekPage,
+    SortKey,
+    bounded_count,
+    paginate,
+    seek,
+)
 from crm.scope import account_check, owned, owned_among, owned_by
 from crm.text import fold, like_pattern, search_text
 
@@ -107,12 +115,9 @@ class LabelSize:
         return self.count >= COMMON_LABEL
 
 
-# A label carried by this many contacts or more is common: its page of the list is found by
-# walking the contacts in list order and testing each (one in 14 carries it: 700 tests for
-# 50 rows), not by sorting all who carry it (7,000 of them: 11 ms against 0.3 on SQLite).
-# A rare label is the other way round (30 contacts found at once; walking 100,000 for them
-# took 15 ms). Both engines plan a literal label this way too once they know its size.
-COMMON_LABEL = 2_000
+# A label's size decides how the list tests it (crm.pagination.COMMON_MATCHES). Both
+# engines plan a literal label this way too once they know its size.
+COMMON_LABEL = COMMON_MATCHES
 
 
 def label_sizes(session: Session, account: Account, filters: ContactFilters) -> dict:
@@ -327,7 +332,7 @@ def browse_contacts(
             genres=labels.get(id_, none)[TagKind.GENRE], tags=labels.get(id_, none)[TagKind.TAG],
         )
         for id_, first, last, email, title, role, inferred, dnc, city, country, company_id,
-        company in page.items
+        company, *_sort_values in page.items
     ]  # fmt: skip
     return page
 

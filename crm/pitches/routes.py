@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.accounts.current import current_account, owned_or_404
 from crm.contacts.services import NoteError, lookup_contacts
-from crm.db import get_session, transaction, utcnow
+from crm.db import get_session, transaction
 from crm.fields import FieldError, clean_datetime
 from crm.filters import format_local
 from crm.forms import EmptyForm
@@ -28,17 +28,16 @@ from crm.models import (
     Channel,
     Contact,
     EmailTemplate,
-    FollowUp,
-    FollowUpState,
     Pitch,
     PitchStatus,
     Release,
     Role,
 )
-from crm.pagination import clamp, paginate
+from crm.pagination import clamp
 from crm.pitches import services
 from crm.pitches.forms import PitchForm, ReplyForm
-from crm.scope import id_from, owned, owned_among, owned_by
+from crm.pitches.listing import DUE_WINDOWS, PitchFilters, browse_pitches
+from crm.scope import id_from, owned, owned_among
 from crm.security import safe_next
 
 bp = Blueprint("pitches", __name__, url_prefix="/pitches")
@@ -59,49 +58,34 @@ def _require_login() -> None:
 # --- pitches ----------------------------------------------------------------------------
 
 
+def filters_from(args) -> PitchFilters:
+    """The list's filters from the query string: unknown values are no filter."""
+    status, role, due = args.get("status", ""), args.get("role", ""), args.get("due", "")
+    return PitchFilters(
+        status=PitchStatus(status) if status in PitchStatus._value2member_map_ else None,
+        release_id=id_from(args.get("release_id")),
+        role=Role(role) if role in Role._value2member_map_ else None,
+        due=due if due in DUE_WINDOWS else "",
+    )
+
+
 @bp.get("/")
 def index():
     session, account = get_session(), current_account()
-    args = request.args
-    stmt = owned(Pitch, account).options(selectinload(Pitch.contact), selectinload(Pitch.release))
-    status = args.get("status", "")
-    if status in PitchStatus._value2member_map_:
-        stmt = stmt.where(Pitch.status == status)
-    release_id = id_from(args.get("release_id"))
-    if release_id:
-        stmt = stmt.where(Pitch.release_id == release_id)
-    role = args.get("role", "")
-    if role in Role._value2member_map_:
-        stmt = stmt.where(
-            Pitch.contact_id.in_(
-                select(Contact.id).where(owned_by(Contact, account), Contact.role == role)
-            )
-        )
-    due = args.get("due", "")
-    if due in ("overdue", "today", "week"):
-        start, end = services.local_day_bounds(account, utcnow())
-        window = {
-            "overdue": (None, start),
-            "today": (start, end),
-            "week": (end, end + dt.timedelta(days=7)),
-        }[due]
-        open_due = select(FollowUp.pitch_id).where(
-            owned_by(FollowUp, account),
-            FollowUp.state == FollowUpState.OPEN,
-            FollowUp.due_at < window[1],
-        )
-        if window[0] is not None:
-            open_due = open_due.where(FollowUp.due_at >= window[0])
-        stmt = stmt.where(Pitch.id.in_(open_due))
-    page, per_page = clamp(args.get("page", 1), args.get("per_page", 50))
-    results = paginate(
-        session, stmt.order_by(Pitch.updated_at.desc(), Pitch.id.desc()), page, per_page
-    )
+    filters = filters_from(request.args)
+    number, per_page = clamp(request.args.get("page", 1), request.args.get("per_page", 50))
+    before = request.args.get("before")
+    results = browse_pitches(
+        session, account, filters, cursor=before or request.args.get("after"),
+        backwards=bool(before), number=number, per_page=per_page,
+    )  # fmt: skip
     return render_template(
         "pitches/index.html",
         page=results,
+        filters=filters,
         statuses=list(PitchStatus),
         roles=list(Role),
+        due_windows=DUE_WINDOWS,
         releases=session.scalars(owned(Release, account).order_by(Release.title)).all(),
     )
 
