@@ -103,7 +103,19 @@ def references(headers: Message) -> list[str]:
 
 def sender_of(headers: Message) -> str:
     """The address of a message's From, or "" when it has none."""
-    senders = [a for _name, a in getaddresses([str(headers.get("From", ""))]) if "@" in a]
+    value = str(headers.get("From", ""))
+    return (
+        _first_address(value)
+        if len(value) <= MAX_CACHED_HEADER
+        else _first_address.__wrapped__(value)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_address(value: str) -> str:
+    # Cached: an inbox's senders repeat (newsletters above all), and the standard library's
+    # address parser was a tenth of a sync's time, asked twice a message.
+    senders = [a for _name, a in getaddresses([value]) if "@" in a]
     return senders[0] if senders else ""
 
 
@@ -298,7 +310,9 @@ def classify(message: EmailMessage) -> Incoming:
         failed=[],
         reason="",
     )
-    temporary, permanent = all_failures(message)
+    # flufl.bounce's detectors are most of the time a message takes to classify: only a
+    # message that has a delivery report's marks (could_be_a_bounce) is given to them.
+    temporary, permanent = all_failures(message) if could_be_a_bounce(message) else (set(), set())
     is_report = message.get_content_type() == "multipart/report"
     if temporary or permanent or is_report:
         failed = sorted(a.decode(errors="replace").lower() for a in permanent | temporary)

@@ -7,11 +7,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from crm.contacts.services import add_note
-from crm.db import utcnow
+from crm.db import rows_changed, utcnow
 from crm.mail_templates.services import merge_context, render_email
 from crm.models import (
     CLOSING_STATUSES,
@@ -115,6 +115,17 @@ def cadence_steps(session: Session, account: Account, choices: list[str]) -> lis
 
 
 def cancel_open_follow_ups(session: Session, pitch: Pitch, reason: str) -> int:
+    """Cancel the pitch's open follow-ups, saying why. When they are not loaded (the inbox
+    pass, a reply at a time) one UPDATE does it, rather than loading them to change them."""
+    if "follow_ups" in inspect(pitch).unloaded:
+        return rows_changed(
+            session.execute(
+                update(FollowUp)
+                .where(FollowUp.pitch_id == pitch.id, FollowUp.state == FollowUpState.OPEN)
+                .values(state=FollowUpState.CANCELLED, state_reason=reason)
+                .execution_options(synchronize_session="evaluate")
+            )
+        )
     count = 0
     for follow_up in pitch.follow_ups:
         if follow_up.state == FollowUpState.OPEN:
