@@ -63,6 +63,24 @@ MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # larger messages are skipped, with a note
 FIRST_SYNC_DAYS = 30  # how far back a new mailbox looks when it has no open pitch
 
 
+# The headers that tell whether a message can concern a pitch (classify.concerns_a_pitch,
+# sent.could_be_logged): fetched for every new message instead of its whole header, which
+# in real mail is mostly Received, DKIM and ARC lines.
+TELLING_HEADERS = (
+    "BODY.PEEK[HEADER.FIELDS (FROM TO CC BCC SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES"
+    " CONTENT-TYPE RETURN-PATH X-FAILED-RECIPIENTS)]"
+)
+
+
+def _telling_headers(fetched: dict) -> bytes:
+    """The headers TELLING_HEADERS asked for, from a message's FETCH answer (the server
+    names the part with the list it was asked, in its own case)."""
+    for key, value in fetched.items():
+        if key.upper().startswith(b"BODY[HEADER.FIELDS"):
+            return value or b""
+    return b""
+
+
 def backoff(failures: int) -> dt.timedelta:
     """2, 6, 18 minutes... at most six hours between tries of a failing mailbox."""
     return growing_delay(failures, first_minutes=2, factor=3)
@@ -188,12 +206,12 @@ def _new_messages(
         uids = [u for u in client.search(["UID", f"{last + 1}:*"]) if u > last]
     for start in range(0, len(uids), BATCH):
         batch = sorted(uids)[start : start + BATCH]
-        heads = client.fetch(batch, ["RFC822.SIZE", "BODY.PEEK[HEADER]"])
+        heads = client.fetch(batch, ["RFC822.SIZE", TELLING_HEADERS])
         small = [u for u in batch if heads.get(u, {}).get(b"RFC822.SIZE", 0) <= MAX_MESSAGE_BYTES]
         for uid in set(batch) - set(small):
             result.skipped.append(f"{folder} message {uid}: over {MAX_MESSAGE_BYTES:,} bytes")
         if wanted is not None:
-            small = wanted({u: heads[u].get(b"BODY[HEADER]") or b"" for u in small})
+            small = wanted({u: _telling_headers(heads[u]) for u in small})
         bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
         for uid in batch:
             raw = bodies.get(uid, {}).get(b"BODY[]")
