@@ -123,7 +123,7 @@ def cancel_open_follow_ups(session: Session, pitch: Pitch, reason: str) -> int:
                 update(FollowUp)
                 .where(FollowUp.pitch_id == pitch.id, FollowUp.state == FollowUpState.OPEN)
                 .values(state=FollowUpState.CANCELLED, state_reason=reason)
-                .execution_options(synchronize_session="evaluate")
+                .execution_options(synchronize_session="fetch")
             )
         )
     count = 0
