@@ -105,3 +105,12 @@ def test_the_page_is_counted_on_the_pitches_alone(session, user, pitched):
     assert (page.total, page.more_than_counted) == (3, False)
     assert [row.contact_name for row in page.items] == ["Ana", "Ben", "Cleo"]
     assert page.items[0].release_title == "Night Drive" and page.items[1].release_title is None
+
+
+def test_a_cursor_that_makes_no_sense_gives_the_first_page(logged_in, pitched):
+    for junk in ("x", "eyJ9", "W10", "!!!", "a" * 3000, "WyJhIiwiYiIsImMiXQ", "WzEsMiwzXQ"):
+        for key in ("after", "before"):
+            answer = logged_in.get("/pitches/", query_string={key: junk, "due": "overdue"})
+            assert answer.status_code == 200
+            assert shown(answer.get_data(as_text=True), pitched) == {"ben", "cleo"}
+    assert logged_in.get("/pitches/?page=-4&per_page=abc").status_code == 200
