@@ -143,10 +143,10 @@ def label_sizes(session: Session, account: Account, filters: ContactFilters) -> 
 def _only_label(filters: ContactFilters, sizes: dict) -> LabelSize | None:
     """The filter's one label when it is all the filter asks: then the list's count is the
     label's (a label and its contacts are always of one account)."""
-    asked = {
-        name: value for name, value in filters.active().items() if name not in ("tag", "genre")
-    }
-    return next(iter(sizes.values())) if len(sizes) == 1 and not asked else None
+    others = [name for name in filters.active() if name not in ("tag", "genre")]
+    if len(sizes) != 1 or others or filters.ids:
+        return None
+    return next(iter(sizes.values()))
 
 
 def contact_query(
