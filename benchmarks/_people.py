@@ -52,12 +52,10 @@ TITLES = [
 ]  # fmt: skip
 # Names with accents and apostrophes, and enough of them that a person's full name is
 # nearly unique (as in a real book): the demo's pools beside a few of our own.
-FIRST = "Ana Ben Chloé Dmitri Elif Fatou Giulia Hiro Ines Jonas Kwame Lena Mateo Noor".split() + [
-    n for n in FIRST_NAMES if n not in "Ana Ben Chloé Dmitri Elif Fatou Giulia Hiro Ines Jonas"
-]
-LAST = "Okafor Müller García Rossi Dubois Nakamura Silva Johansson Nowak O'Brien Kim".split() + [
-    n for n in LAST_NAMES if n not in ("Okafor", "Rossi", "Dubois", "Nakamura", "Kim")
-]
+OWN_FIRST = "Ana Ben Chloé Dmitri Elif Fatou Giulia Hiro Ines Jonas Kwame Lena Mateo Noor"
+OWN_LAST = "Okafor Müller García Rossi Dubois Nakamura Silva Johansson Nowak O'Brien Kim"
+FIRST = list(dict.fromkeys(OWN_FIRST.split() + FIRST_NAMES))  # each name once, ours first
+LAST = list(dict.fromkeys(OWN_LAST.split() + LAST_NAMES))
 SUFFIX = "Records Music Mgmt Agency PR Recordings Magazine Radio Sounds Booking Media".split()
 NOTES = [
     "Met at The Great Escape.\nLikes dream pop; send the EP first.",

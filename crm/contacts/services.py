@@ -112,12 +112,7 @@ class LabelSize:
 
     @property
     def common(self) -> bool:
-        return self.count >= COMMON_LABEL
-
-
-# A label's size decides how the list tests it (crm.pagination.COMMON_MATCHES). Both
-# engines plan a literal label this way too once they know its size.
-COMMON_LABEL = COMMON_MATCHES
+        return self.count >= COMMON_MATCHES
 
 
 def label_sizes(session: Session, account: Account, filters: ContactFilters) -> dict:
@@ -322,14 +317,14 @@ def browse_contacts(
         session, stmt, sort_keys(filters), cursor=cursor, backwards=backwards, number=number,
         per_page=per_page, counted=counted,
     )  # fmt: skip
-    labels = labels_of(session, [row[0] for row in page.items])
+    names = labels_of(session, [row[0] for row in page.items])
     none: dict[TagKind, list[str]] = {TagKind.TAG: [], TagKind.GENRE: []}
     page.items = [
         ContactRow(
             id=id_, display_name=shown_name(first, last, email, id_), title=title,
             email=email, role=role, role_inferred=inferred, do_not_contact=dnc,
             location=shown_place(city, country), company_id=company_id, company_name=company,
-            genres=labels.get(id_, none)[TagKind.GENRE], tags=labels.get(id_, none)[TagKind.TAG],
+            genres=names.get(id_, none)[TagKind.GENRE], tags=names.get(id_, none)[TagKind.TAG],
         )
         for id_, first, last, email, title, role, inferred, dnc, city, country, company_id,
         company, *_sort_values in page.items

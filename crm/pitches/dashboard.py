@@ -33,7 +33,7 @@ from crm.models import (
     Release,
     Role,
 )
-from crm.pitches.services import contact_name, local_day_bounds, with_names
+from crm.pitches.services import contact_name, due_windows, with_names
 from crm.reminders.passes import failing_reminders
 from crm.scope import id_from, owned, owned_by
 
@@ -156,13 +156,7 @@ def agenda(
     an account with thousands overdue gets "1,000+" and a link to the pitch list. Two
     statements: the three bounded counts, and the three parts' first rows."""
     now, shown = now or utcnow(), shown or AGENDA_SHOWN
-    start, end = local_day_bounds(account, now)
-    horizon = end + dt.timedelta(days=7)
-    parts = {
-        "overdue": (FollowUp.due_at < start,),
-        "today": (FollowUp.due_at >= start, FollowUp.due_at < end),
-        "week": (FollowUp.due_at >= end, FollowUp.due_at < horizon),
-    }
+    parts = due_windows(account, now)
     is_open = (owned_by(FollowUp, account), FollowUp.state == FollowUpState.OPEN)
 
     def bounded_count(conditions):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from crm.db import utcnow
 from crm.models import Account, Contact, FollowUp, FollowUpState, Pitch, PitchStatus, Role
 from crm.pagination import COMMON_MATCHES, COUNT_LIMIT, SeekPage, SortKey, bounded_count, seek
-from crm.pitches.services import contact_name, local_day_bounds, with_names
+from crm.pitches.services import contact_name, due_windows, with_names
 from crm.scope import owned, owned_by
 
 DUE_WINDOWS = {"overdue": "Overdue", "today": "Today", "week": "Next 7 days"}
@@ -48,23 +48,10 @@ SORT = [
 ]
 
 
-def _due_window(account: Account, due: str, now: dt.datetime):
-    start, end = local_day_bounds(account, now)
-    return {
-        "overdue": (None, start),
-        "today": (start, end),
-        "week": (end, end + dt.timedelta(days=7)),
-    }[due]
-
-
-def _open_due(account: Account, due: str, now: dt.datetime):
+def _open_due(account: Account, due: str, now: dt.datetime) -> tuple:
     """The conditions on a follow-up that is open and falls due in the window `due`."""
-    after, before = _due_window(account, due, now)
-    terms = [owned_by(FollowUp, account), FollowUp.state == FollowUpState.OPEN]
-    terms.append(FollowUp.due_at < before)
-    if after is not None:
-        terms.append(FollowUp.due_at >= after)
-    return terms
+    window = due_windows(account, now)[due]
+    return (owned_by(FollowUp, account), FollowUp.state == FollowUpState.OPEN, *window)
 
 
 def due_count(session: Session, account: Account, due: str, now: dt.datetime) -> tuple[int, bool]:

@@ -354,6 +354,18 @@ def local_day_bounds(account: Account, now: dt.datetime) -> tuple[dt.datetime, d
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
+def due_windows(account: Account, now: dt.datetime) -> dict[str, tuple]:
+    """When an open follow-up falls due, as the dashboard's agenda and the pitch list's
+    filter both cut it, in the user's days: overdue, today, and the next seven days. Each
+    window is the conditions on FollowUp.due_at."""
+    start, end = local_day_bounds(account, now)
+    return {
+        "overdue": (FollowUp.due_at < start,),
+        "today": (FollowUp.due_at >= start, FollowUp.due_at < end),
+        "week": (FollowUp.due_at >= end, FollowUp.due_at < end + dt.timedelta(days=7)),
+    }
+
+
 # What a row of a list of pitches (or of their follow-ups) needs to name its contact and
 # release, read with the row rather than loaded as ORM objects behind it.
 NAMES = (Contact.id.label("contact_id"), Contact.first_name, Contact.last_name, Contact.email,

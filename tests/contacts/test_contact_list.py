@@ -242,7 +242,7 @@ def test_a_label_lists_the_same_contacts_whether_it_is_common_or_rare(
     stranger = make_user("stranger@example.com")
     make_contact(stranger.account, first_name="Zed", genres="Indie", tags="festival; priority")
     expected = names(logged_in.get(f"/contacts/?{query}").get_data(as_text=True), book)
-    monkeypatch.setattr(services, "COMMON_LABEL", common_from)
+    monkeypatch.setattr(services, "COMMON_MATCHES", common_from)
     page = logged_in.get(f"/contacts/?{query}").get_data(as_text=True)
     assert names(page, book) == expected and "Zed" not in page
     shown = f"of {len(expected)} contacts" if expected else "No contacts match"
