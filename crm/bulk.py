@@ -6,13 +6,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, Table, event, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 log = logging.getLogger("crm.bulk")
+
+T = TypeVar("T")
 
 # Below this many rows, maintaining the indexes row by row costs less than rebuilding them.
 REBUILD_FROM_ROWS = 10_000
@@ -48,6 +64,27 @@ def insert_rows(
     connection.exec_driver_sql(
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", rows
     )
+
+
+def insert_returning(session: Session, entity: type[T], rows: list[dict]) -> Sequence[T]:
+    """Insert many rows of a mapped class (dicts with the same keys) and give back the new
+    objects, in one statement. On PostgreSQL the rows go as one array a column
+    (`INSERT ... SELECT * FROM unnest(...) RETURNING`): a multi-row VALUES list of
+    thousands of parameters is parsed by psycopg in Python on every call (it caches only
+    statements of at most 50), the array statement is short and the same every time.
+    Elsewhere, the ORM's own multi-row insert."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name != "postgresql":
+        return session.scalars(insert(entity).returning(entity), rows).all()
+    table = entity.__table__  # type: ignore[attr-defined]
+    columns = list(rows[0])
+    arrays = [
+        bindparam(None, [row[name] for row in rows], type_=ARRAY(table.c[name].type))
+        for name in columns
+    ]
+    source: Select[Any] = select(literal_column("*")).select_from(func.unnest(*arrays))
+    return session.scalars(insert(entity).from_select(columns, source).returning(entity)).all()
 
 
 def with_defaults(table: Table, rows: list[dict]) -> tuple[list[str], list[tuple]] | None:
@@ -243,16 +280,37 @@ class FreshStatistics:
 
 
 IN_LIST = 500  # values an IN (...) takes at once: well within both engines' limits
+# Values one `= ANY(array)` takes at once on PostgreSQL (one parameter however many).
+ARRAY_LIST = 10_000
+
+
+def in_batches(session: Session, values: Iterable) -> Iterator[list]:
+    """`values` (sorted, each once, empty ones left out) in lists that `among` takes."""
+    wanted = sorted({value for value in values if value})
+    size = ARRAY_LIST if session.get_bind().dialect.name == "postgresql" else IN_LIST
+    for start in range(0, len(wanted), size):
+        yield wanted[start : start + size]
+
+
+def among(
+    session: Session, column: ColumnElement[Any] | QueryableAttribute[Any], values: list
+) -> ColumnElement[bool]:
+    """`column IN (values)`, in the form each engine takes best. On PostgreSQL, one array
+    parameter (`= ANY(:values)`): a statement of a few hundred parameters is past psycopg's
+    statement cache (50), so it is parsed in Python anew each time, which cost an import
+    of 100,000 contacts a tenth of its time; an array keeps the statement short and the
+    same. SQLite has no arrays: an IN list of at most IN_LIST values (see in_batches)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def which_of(session: Session, values: Iterable, *queries: Callable[[list], Select]) -> set:
-    """Which of `values` the queries find (each given a chunk of them, selecting the
-    values it finds): one question for a whole batch (an inbox's senders, say) rather
-    than one a value."""
-    wanted = sorted({value for value in values if value})
+    """Which of `values` the queries find (each given a batch of them, selecting the
+    values it finds, with `among`): one question for a whole batch (an inbox's senders,
+    say) rather than one a value."""
     found: set = set()
-    for start in range(0, len(wanted), IN_LIST):
-        chunk = wanted[start : start + IN_LIST]
+    for batch in in_batches(session, values):
         for query in queries:
-            found.update(session.scalars(query(chunk)))
+            found.update(session.scalars(query(batch)))
     return found

@@ -11,11 +11,11 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, exists, false, func, insert, select, text, update
+from sqlalchemy import Row, Select, delete, exists, false, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from crm.bulk import IN_LIST, which_of
+from crm.bulk import among, in_batches, insert_returning, which_of
 from crm.contacts.fields import PLAIN_FIELDS, email_key
 from crm.contacts.search import ContactTextMatch, best_first, matches_few
 from crm.db import rows_changed, utcnow
@@ -412,10 +412,10 @@ def contacts_addresses(session: Session, account: Account, emails: Iterable[str]
         session,
         map(email_key, emails),
         lambda keys: select(Contact.email_key).where(
-            owned_by(Contact, account), Contact.email_key.in_(keys)
+            owned_by(Contact, account), among(session, Contact.email_key, keys)
         ),
         lambda keys: select(ContactEmail.email_key).where(
-            owned_by(ContactEmail, account), ContactEmail.email_key.in_(keys)
+            owned_by(ContactEmail, account), among(session, ContactEmail.email_key, keys)
         ),
     )
 
@@ -461,15 +461,13 @@ def email_owners(session: Session, account: Account, keys: Iterable[str]) -> dic
     """Which contacts have these addresses (as keys), main or further: asked for a chunk of
     an import's rows at once, never for every address of the account, so an import's memory
     does not grow with the account or the file."""
-    wanted = sorted(set(keys))
     owners: dict[str, int] = {}
-    for start in range(0, len(wanted), IN_LIST):
-        batch = wanted[start : start + IN_LIST]
+    for batch in in_batches(session, keys):
         further = select(ContactEmail.email_key, ContactEmail.contact_id).where(
-            owned_by(ContactEmail, account), ContactEmail.email_key.in_(batch)
+            owned_by(ContactEmail, account), among(session, ContactEmail.email_key, batch)
         )
         main = select(Contact.email_key, Contact.id).where(
-            owned_by(Contact, account), Contact.email_key.in_(batch)
+            owned_by(Contact, account), among(session, Contact.email_key, batch)
         )
         for query in (further, main):  # the main address wins over a further one
             owners.update((key, contact_id) for key, contact_id in session.execute(query) if key)
@@ -513,10 +511,9 @@ class Resolver:
             return
         keys = list(wanted)
         found: list[Company] = []
-        for start in range(0, len(keys), 500):  # within every engine's parameter limit
-            batch = keys[start : start + 500]
+        for batch in in_batches(self.session, keys):
             found += self.session.scalars(
-                owned(Company, self.account).where(Company.key.in_(batch))
+                owned(Company, self.account).where(among(self.session, Company.key, batch))
             ).all()
         for company in found:
             self._companies[company.key] = company
@@ -528,9 +525,8 @@ class Resolver:
         if not new:
             return
         now = utcnow()
-        created = self.session.scalars(
-            insert(Company).returning(Company),
-            [{**row, "created_at": now, "updated_at": now} for row in new],
+        created = insert_returning(
+            self.session, Company, [{**row, "created_at": now, "updated_at": now} for row in new]
         )
         for company in created:
             self._companies[company.key] = company

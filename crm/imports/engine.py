@@ -29,7 +29,7 @@ from crm.imports.helper import HELPER_FROM_CHARS, cleaned_rows
 from crm.imports.mapping import IGNORE
 from crm.imports.reading import CsvFile
 from crm.imports.rules import CHUNK, Planner, RowResult
-from crm.imports.writer import WRITTEN_TABLES, Writer
+from crm.imports.writer import ANALYZED_TABLES, WRITTEN_TABLES, Writer
 from crm.models import (
     Account,
     ChangeAction,
@@ -102,7 +102,7 @@ def run_import(
     )
     ignored = [i for i, target in enumerate(mapping) if target == IGNORE]
     writer = None if dry_run else Writer(session, account, record)
-    statistics = FreshStatistics(session.connection(), WRITTEN_TABLES)
+    statistics = FreshStatistics(session.connection(), ANALYZED_TABLES)
     pending: list[RowResult] = []
 
     def flush() -> None:
@@ -170,8 +170,8 @@ def run_import(
                 pending.append(row)
             flush()
     if writer is not None:
-        refresh_statistics(session.connection(), WRITTEN_TABLES, summary.created)
-        vacuum_after_commit(session, WRITTEN_TABLES, summary.created)
+        refresh_statistics(session.connection(), ANALYZED_TABLES, summary.created)
+        vacuum_after_commit(session, ANALYZED_TABLES, summary.created)
         record.created, record.updated = summary.created, summary.updated
         record.skipped, record.rejected = summary.skipped, summary.rejected
         record.rows_total = record.rows_done = summary.rows

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.bulk import which_of
+from crm.bulk import among, which_of
 from crm.models import Account, Pitch, PitchMessage
 from crm.scope import owned_by
 
@@ -38,9 +38,10 @@ def known_message_ids(session: Session, account: Account, ids: set[str]) -> set[
         session,
         ids,
         lambda chunk: select(Pitch.message_id).where(
-            owned_by(Pitch, account), Pitch.message_id.in_(chunk)
+            owned_by(Pitch, account), among(session, Pitch.message_id, chunk)
         ),
         lambda chunk: select(PitchMessage.message_id).where(
-            owned_by(PitchMessage, account), PitchMessage.message_id.in_(chunk)
+            owned_by(PitchMessage, account),
+            among(session, PitchMessage.message_id, chunk),
         ),
     )
