@@ -96,12 +96,14 @@ class PitchMessage(Base):
     what came back (text only: no HTML, no attachments)."""
 
     __tablename__ = "pitch_messages"
-    __table_args__ = (Index("ix_pitch_messages_pitch_id_at", "pitch_id", "at"),)
+    __table_args__ = (
+        Index("ix_pitch_messages_pitch_id_at", "pitch_id", "at"),
+        # The dashboard's newest replies, read off in order (migration 0025).
+        Index("ix_pitch_messages_account_id_direction_at", "account_id", "direction", "at", "id"),
+    )
 
     id: Mapped[intpk]
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     pitch_id: Mapped[int] = mapped_column(ForeignKey("pitches.id", ondelete="CASCADE"))
     direction: Mapped[Direction] = mapped_column(_str_enum(Direction, 4))
     kind: Mapped[MessageKind] = mapped_column(_str_enum(MessageKind, 12))

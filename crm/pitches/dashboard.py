@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from crm.accounts.current import current_account
 from crm.db import get_session, transaction, utcnow
@@ -27,6 +27,7 @@ from crm.models import (
     FollowUpKind,
     FollowUpState,
     Mailbox,
+    MessageKind,
     Pitch,
     PitchMessage,
     PitchStatus,
@@ -256,39 +257,60 @@ def funnel(counts: list[PitchCount], release_id: int | None) -> list[tuple[str, 
 GOING_OUT_SHOWN = 10
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class GoingOut:
-    """One email the mailbox will send by itself: a queued pitch, or a follow-up email."""
+    """One email the mailbox will send by itself, a queued pitch or a follow-up email, as
+    plain values from one joined query each (ORM pitches with their contacts, and those
+    contacts' addresses, cost six queries and more than the rest of the agenda)."""
 
     at: dt.datetime
-    pitch: Pitch
-    follow_up: FollowUp | None = None
+    pitch_id: int
+    contact_name: str
+    subject: str
+    problem: str  # why it did not go the last time it was tried, if it was
+    follow_up_id: int | None = None
+    sequence: int | None = None
 
 
 def going_out(session: Session, account: Account, now: dt.datetime | None = None) -> list:
     """What the mailbox will send by itself in the next 7 days, soonest first: queued
     pitches and follow-up emails, each of which the artist can hold."""
     horizon = (now or utcnow()) + dt.timedelta(days=7)
-    pitches = session.scalars(
-        owned(Pitch, account)
-        .where(Pitch.status == PitchStatus.SCHEDULED, Pitch.send_at < horizon)
+    pitches = session.execute(
+        with_names(select(Pitch.id, Pitch.send_at, Pitch.subject, Pitch.delivery_error))
+        .where(
+            owned_by(Pitch, account),
+            Pitch.status == PitchStatus.SCHEDULED,
+            Pitch.send_at < horizon,
+        )
         .order_by(Pitch.send_at, Pitch.id)
         .limit(GOING_OUT_SHOWN)
-        .options(selectinload(Pitch.contact))
     )
-    follow_ups = session.scalars(
-        owned(FollowUp, account)
+    follow_ups = session.execute(
+        with_names(
+            select(
+                FollowUp.id, FollowUp.due_at, FollowUp.sequence, FollowUp.reminder_error,
+                Pitch.id.label("pitch_id"), Pitch.subject,
+            ).join(Pitch, Pitch.id == FollowUp.pitch_id)
+        )
         .where(
+            owned_by(FollowUp, account),
             FollowUp.kind == FollowUpKind.EMAIL,
             FollowUp.state == FollowUpState.OPEN,
             FollowUp.due_at < horizon,
         )
         .order_by(FollowUp.due_at, FollowUp.id)
         .limit(GOING_OUT_SHOWN)
-        .options(selectinload(FollowUp.pitch).selectinload(Pitch.contact))
-    )
-    items = [GoingOut(p.send_at, p) for p in pitches if p.send_at] + [
-        GoingOut(f.due_at, f.pitch, f) for f in follow_ups
+    )  # fmt: skip
+    items = [
+        GoingOut(p.send_at, p.id, contact_name(p), p.subject, p.delivery_error)
+        for p in pitches
+        if p.send_at
+    ] + [
+        GoingOut(
+            f.due_at, f.pitch_id, contact_name(f), f.subject, f.reminder_error, f.id, f.sequence
+        )  # fmt: skip
+        for f in follow_ups
     ]
     return sorted(items, key=lambda item: item.at)[:GOING_OUT_SHOWN]
 
@@ -296,21 +318,33 @@ def going_out(session: Session, account: Account, now: dt.datetime | None = None
 REPLIES_SHOWN = 8
 
 
-def new_replies(session: Session, account: Account) -> list:
-    """What came back from the inbox, newest first: replies, automatic replies, bounces."""
-    return list(
-        session.execute(
-            select(PitchMessage, Pitch)
-            .join(Pitch, Pitch.id == PitchMessage.pitch_id)
-            .where(
-                owned_by(PitchMessage, account),
-                PitchMessage.direction == Direction.IN,
-            )
-            .order_by(PitchMessage.at.desc(), PitchMessage.id.desc())
-            .limit(REPLIES_SHOWN)
-            .options(selectinload(Pitch.contact))
-        ).all()
-    )
+@dataclass(frozen=True, slots=True)
+class NewReply:
+    """A message that came back, as the dashboard lists it: plain values from one query."""
+
+    kind: MessageKind
+    at: dt.datetime
+    text: str
+    pitch_id: int
+    pitch_status: PitchStatus
+    contact_name: str
+
+
+def new_replies(session: Session, account: Account) -> list[NewReply]:
+    """What came back from the inbox, newest first: replies, automatic replies, bounces.
+    Read off the messages' index by account, direction and time (migration 0025)."""
+    rows = session.execute(
+        with_names(
+            select(
+                PitchMessage.kind, PitchMessage.at, PitchMessage.text,
+                Pitch.id.label("pitch_id"), Pitch.status,
+            ).join(Pitch, Pitch.id == PitchMessage.pitch_id)
+        )
+        .where(owned_by(PitchMessage, account), PitchMessage.direction == Direction.IN)
+        .order_by(PitchMessage.at.desc(), PitchMessage.id.desc())
+        .limit(REPLIES_SHOWN)
+    )  # fmt: skip
+    return [NewReply(r.kind, r.at, r.text, r.pitch_id, r.status, contact_name(r)) for r in rows]
 
 
 def init_app(app: Flask) -> None:
