@@ -242,9 +242,21 @@ def hold(pitch_id: int):
 
 @bp.post("/<int:pitch_id>/status")
 def set_status(pitch_id: int):
-    """Move a pitch on the board (a status menu without JavaScript, a drag with it)."""
-    pitch = owned_or_404(Pitch, pitch_id)
-    status = request.form.get("status", "")
+    """Move a pitch on the board (a drag, with JavaScript) or from its page."""
+    return _moved(owned_or_404(Pitch, pitch_id), request.form.get("status", ""))
+
+
+@bp.post("/board/move")
+def move_on_board():
+    """The board's one form, without JavaScript: the card's Move button names the pitch,
+    its menu (`status-<id>`) the column it goes to."""
+    pitch_id = id_from(request.form.get("move"))
+    if pitch_id is None:
+        abort(400)
+    return _moved(owned_or_404(Pitch, pitch_id), request.form.get(f"status-{pitch_id}", ""))
+
+
+def _moved(pitch: Pitch, status: str):
     if status not in MANUAL_STATUSES:
         abort(400)
     session = get_session()

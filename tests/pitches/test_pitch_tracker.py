@@ -225,6 +225,45 @@ def test_board_moves_a_card_with_or_without_javascript(logged_in, session, user,
     assert back.headers["Location"] == "/pitches/board"
 
 
+def test_without_javascript_the_board_is_one_form_and_a_card_moves_by_its_menu(
+    logged_in, session, user, ana, make_contact
+):
+    """The cards share one form (one token, no form a card); a card's Move button names
+    the pitch, and only that card's menu counts."""
+    first = pitch(session, user, ana, status=PitchStatus.SENT)
+    other = pitch(
+        session, user, make_contact(user.account, first_name="Bo"), status=PitchStatus.SENT
+    )
+    board = logged_in.get("/pitches/board").get_data(as_text=True)
+    cards = board.split("data-board>", 1)[1].split('id="board-csrf"', 1)[0]
+    assert cards.count("<form") == 0 and cards.count('name="csrf_token"') == 0
+    moved = logged_in.submit(
+        "/pitches/board/move",
+        {"move": str(first.id), f"status-{first.id}": "won", f"status-{other.id}": "declined",
+         "next": "/pitches/board"},
+    )  # fmt: skip
+    assert moved.headers["Location"] == "/pitches/board"
+    session.expire_all()
+    assert session.get(Pitch, first.id).status == PitchStatus.WON
+    assert session.get(Pitch, other.id).status == PitchStatus.SENT
+    for bad in ({}, {"move": "x"}, {"move": str(first.id), f"status-{first.id}": "sent-ish"}):
+        assert logged_in.submit("/pitches/board/move", bad).status_code == 400
+
+
+def test_a_card_of_another_account_cannot_be_moved_from_the_board(
+    logged_in, session, make_user, make_contact
+):
+    stranger = make_user("stranger@example.com")
+    theirs = pitch(session, stranger, make_contact(stranger.account, first_name="Cy"),
+                   status=PitchStatus.SENT)  # fmt: skip
+    response = logged_in.submit(
+        "/pitches/board/move", {"move": str(theirs.id), f"status-{theirs.id}": "won"}
+    )
+    assert response.status_code == 404
+    session.expire_all()
+    assert session.get(Pitch, theirs.id).status == PitchStatus.SENT
+
+
 def test_follow_up_one_click_actions(logged_in, session, user, ana):
     sent = pitch(session, user, ana, status=PitchStatus.SENT)
     first, second = sent.follow_ups
