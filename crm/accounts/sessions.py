@@ -9,7 +9,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from crm.db import rows_changed, touch, utcnow
 from crm.models import LoginSession, User
@@ -59,9 +59,12 @@ def find_user(session: Session, token: str, now: dt.datetime | None = None) -> U
     if not token or len(token) > 100:
         return None
     now = now or utcnow()
+    # One query for what every page needs: the login, its user and the user's account.
     login = session.scalar(
-        select(LoginSession).where(
-            LoginSession.token_hash == _hash(token), LoginSession.expires_at > now
+        select(LoginSession)
+        .where(LoginSession.token_hash == _hash(token), LoginSession.expires_at > now)
+        .options(
+            joinedload(LoginSession.user, innerjoin=True).joinedload(User.account, innerjoin=True)
         )
     )
     if login is None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 
+from crm.bulk import among
 from crm.contacts.services import add_note
 from crm.db import rows_changed, utcnow
 from crm.mail_templates.services import merge_context, render_email
@@ -432,7 +433,7 @@ def board(
         dict(
             session.execute(
                 select(FollowUp.pitch_id, func.min(FollowUp.state_reason))
-                .where(owned_by(FollowUp, account), FollowUp.pitch_id.in_(closed))
+                .where(owned_by(FollowUp, account), among(session, FollowUp.pitch_id, closed))
                 .where(FollowUp.state == FollowUpState.CANCELLED)
                 .group_by(FollowUp.pitch_id)
             ).all()

@@ -115,3 +115,24 @@ def test_expired_logins_are_forgotten_and_let_nobody_in(app, user, session):
     assert prune_expired(session) == 1
     session.commit()
     assert session.scalars(select(LoginSession)).all() == []
+
+
+def test_every_page_finds_its_login_user_and_account_in_one_query(app, logged_in):
+    """A page's login costs one question of the database (the login with its user and the
+    account joined), not three: it is asked on every page view."""
+    from sqlalchemy import event
+
+    engine = app.extensions["crm.db"].kw["bind"]
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert logged_in.get("/pitches/board").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    login = [s for s in statements if "login_sessions" in s]
+    assert len(login) == 1 and "JOIN accounts" in login[0] and "JOIN users" in login[0]
+    assert not [s for s in statements if s.lstrip().startswith("SELECT users.")]
