@@ -250,6 +250,23 @@ def test_a_message_over_the_size_cap_is_skipped_with_a_note(
     assert reload(session, pitched).status == PitchStatus.SENT
 
 
+def test_large_messages_are_fetched_a_few_at_a_time_and_all_are_read(
+    app, session, pitched, dovecot, mailbox_user, monkeypatch
+):
+    """A batch's whole messages are fetched in groups bounded in bytes (here one a group),
+    across batches (here of two): none is left out, none read twice."""
+    from crm.mailbox import sync as sync_module
+
+    monkeypatch.setattr(sync_module, "FETCHED_BYTES", 1)
+    monkeypatch.setattr(sync_module, "BATCH", 2)
+    for name in ("newsletter.eml", "outlook_ooo_de.eml", "gmail_reply.eml"):
+        deliver(dovecot, mailbox_user, name, pitched)
+    result = synced(app)
+    assert (result.auto_replies, result.replies, result.read) == (1, 1, 2)
+    assert reload(session, pitched).status == PitchStatus.REPLIED
+    assert synced(app).read == 0
+
+
 def test_the_dashboard_shows_new_replies_with_one_click_outcomes(
     app, logged_in, session, pitched, dovecot, mailbox_user
 ):
