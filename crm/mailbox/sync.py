@@ -213,12 +213,12 @@ def _new_messages(
     for start in range(0, len(uids), BATCH):
         batch = uids[start : start + BATCH]
         heads = client.fetch(batch, ["RFC822.SIZE", TELLING_HEADERS])
-        small = [u for u in batch if heads.get(u, {}).get(b"RFC822.SIZE", 0) <= MAX_MESSAGE_BYTES]
+        sizes = {u: heads.get(u, {}).get(b"RFC822.SIZE", 0) for u in batch}
+        small = [u for u in batch if sizes[u] <= MAX_MESSAGE_BYTES]
         for uid in set(batch) - set(small):
             result.skipped.append(f"{folder} message {uid}: over {MAX_MESSAGE_BYTES:,} bytes")
         if wanted is not None:
             small = wanted({u: _telling_headers(heads.get(u, {})) for u in small})
-        sizes = {u: heads.get(u, {}).get(b"RFC822.SIZE", 0) for u in small}
         for group in _by_size(small, sizes):
             bodies = client.fetch(group, ["BODY.PEEK[]"])
             for uid in group:
@@ -234,12 +234,12 @@ def _new_messages(
 
 
 def _by_size(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
-    """The UIDs in order, in groups of at most FETCHED_BYTES of messages (one each, at
-    least)."""
+    """The UIDs, in their order, in groups of at most FETCHED_BYTES of messages (one
+    message a group at least)."""
     groups: list[list[int]] = []
-    total = FETCHED_BYTES
-    for uid in sorted(uids):
-        if total + sizes[uid] > FETCHED_BYTES:
+    total = 0
+    for uid in uids:
+        if not groups or total + sizes[uid] > FETCHED_BYTES:
             groups.append([])
             total = 0
         groups[-1].append(uid)
